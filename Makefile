@@ -1,0 +1,48 @@
+# nam-web: two commands for a fresh machine —  `make serve`  and  `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8765
+
+.PHONY: serve test install install-python install-node install-browser lint pytest browser-test bench clean
+
+serve: install
+	$(PY) -m server --host $(HOST) --port $(PORT)
+
+test: install install-browser lint pytest browser-test
+
+install: install-python install-node
+
+install-python: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[server,train,plot,dev]'
+	touch $@
+
+install-node: node_modules/.installed
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund
+	touch $@
+
+# Debian's chromium for the Playwright tests (Playwright's own browser download cannot work here).
+install-browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || \
+	  echo "chromium is missing and this user cannot apt-get install it: browser tests will skip"
+
+lint:
+	$(VENV)/bin/ruff check py tests server bench
+
+pytest:
+	$(PY) -m pytest -q
+
+browser-test:
+	npx playwright test
+
+bench: install
+	$(PY) bench/engine.py
+
+clean:
+	rm -rf $(VENV) node_modules build dist py/*.egg-info

@@ -1,0 +1,82 @@
+"""The streaming-engine protocol every NAM architecture implements.
+
+An engine turns float32 mono blocks into float32 mono blocks. State is carried between
+calls, so the output for a signal never depends on how it is cut into blocks.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+PREWARM_BLOCK = 64
+"""Block size (samples) NAM Core's prewarm feeds silence in; matching it matches the reference."""
+
+
+@dataclass(frozen=True)
+class ModelConfig(ABC):
+    """An architecture's typed ``config``, parsed and checked from the .nam JSON."""
+
+    architecture: ClassVar[str]
+
+    @classmethod
+    @abstractmethod
+    def from_json(cls, config: dict[str, Any], at: str = "$.config") -> Self:
+        """Parse and validate; raise :class:`~nam_web.errors.NamFileError` naming the JSON path."""
+
+    @abstractmethod
+    def num_weights(self) -> int:
+        """How many weights this config consumes from the flat ``weights`` list."""
+
+    @property
+    @abstractmethod
+    def receptive_field(self) -> int:
+        """Samples of past input that reach one output sample (1 = memoryless)."""
+
+    @abstractmethod
+    def macs_per_sample(self) -> int:
+        """Multiply-accumulates per output sample (a CPU-cost estimate)."""
+
+    def summary(self) -> dict[str, Any]:
+        """A short human-oriented description of the architecture (for `info` and the inspector)."""
+        return {}
+
+
+class Model(ABC):
+    """A streaming NAM engine: ``process`` float32 blocks, ``reset``/``prewarm`` like NAM Core."""
+
+    config: ModelConfig
+    sample_rate: float | None
+    """The rate (Hz) the model was trained at, None when the file does not say."""
+
+    latency: int = 0
+    """Samples of delay the engine adds (0 for every NAM architecture)."""
+
+    @abstractmethod
+    def process(self, x: np.ndarray) -> np.ndarray:
+        """Run one block of mono audio (any length ≥ 0) and return the same number of samples (float32)."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Forget all history, as if the input had always been silent zeros (before prewarm)."""
+
+    @property
+    def prewarm_samples(self) -> int:
+        """Samples of silence NAM Core runs through the model before using its output."""
+        return 0
+
+    def prewarm(self) -> None:
+        """Reset, then settle the state on silence exactly as NAM Core's ``prewarm()`` does."""
+        self.reset()
+        zeros = np.zeros(PREWARM_BLOCK, dtype=np.float32)
+        done = 0
+        while done < self.prewarm_samples:
+            self.process(zeros)
+            done += PREWARM_BLOCK
+
+    @property
+    def receptive_field(self) -> int:
+        return self.config.receptive_field

@@ -1,0 +1,69 @@
+"""Linear: a plain FIR filter, y[t] = Σ_k h[k]·x[t−k] (+ bias), with h the file's first weights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nam_web.errors import NamFileError
+from nam_web.models import register
+from nam_web.models.base import Model, ModelConfig
+from nam_web.namfile import require
+
+MAX_TAPS = 1 << 20
+
+
+@dataclass(frozen=True)
+class LinearConfig(ModelConfig):
+    architecture = "Linear"
+    taps: int
+    bias: bool
+
+    @classmethod
+    def from_json(cls, config: dict[str, Any], at: str = "$.config") -> LinearConfig:
+        taps = require(config, "receptive_field", int, at)
+        if not 1 <= taps <= MAX_TAPS:
+            raise NamFileError(f"receptive_field {taps} is outside 1..{MAX_TAPS}", f"{at}.receptive_field")
+        return cls(taps, bool(require(config, "bias", bool, at)))
+
+    def num_weights(self) -> int:
+        return self.taps + int(self.bias)
+
+    @property
+    def receptive_field(self) -> int:
+        return self.taps
+
+    def macs_per_sample(self) -> int:
+        return self.taps
+
+    def summary(self) -> dict[str, Any]:
+        return {"taps": self.taps, "bias": self.bias}
+
+
+class Linear(Model):
+    """Streaming FIR: keeps the last ``taps − 1`` input samples between blocks."""
+
+    def __init__(self, config: LinearConfig, weights: np.ndarray, sample_rate: float | None) -> None:
+        self.config = config
+        self.sample_rate = sample_rate
+        self.h = weights[: config.taps].astype(np.float32)
+        self.bias = np.float32(weights[config.taps]) if config.bias else np.float32(0.0)
+        self.history = np.zeros(config.taps - 1, dtype=np.float32)
+
+    def reset(self) -> None:
+        self.history[:] = 0.0
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float32)
+        window = np.concatenate((self.history, x))
+        y = np.convolve(window, self.h, mode="valid").astype(np.float32)
+        if self.history.size:
+            self.history[:] = window[-self.history.size:]
+        if self.config.bias:
+            y += self.bias
+        return y
+
+
+register(LinearConfig, Linear)
