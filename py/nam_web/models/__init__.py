@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 import numpy as np
 
 from nam_web import namfile
 from nam_web.errors import NamFileError
-from nam_web.models.base import Model, ModelConfig
+from nam_web.models.base import EngineOptions, Model, ModelConfig
 
 
 @dataclass(frozen=True)
@@ -55,16 +53,19 @@ def parse_config(doc: namfile.NamDocument, at: str = "$") -> ModelConfig:
     return config
 
 
-def build(doc: namfile.NamDocument, at: str = "$", **options: Any) -> Model:
-    """Validate ``doc`` and construct its streaming engine (reset, not yet prewarmed)."""
+def build(doc: namfile.NamDocument, options: EngineOptions | None = None, at: str = "$") -> Model:
+    """Validate ``doc`` and construct its streaming engine (reset, not yet prewarmed).
+
+    Engines are constructed as ``Engine(config, weights_float32, sample_rate, options)``.
+    """
     arch = architecture_of(doc, at)
     config = parse_config(doc, at)
-    return arch.engine_type(config, doc.weights.astype(np.float32), doc.sample_rate, **options)
+    return arch.engine_type(config, doc.weights.astype(np.float32), doc.sample_rate, options or EngineOptions())
 
 
-def load(path: str | Path, **options: Any) -> Model:
+def load(path: str | Path, options: EngineOptions | None = None) -> Model:
     """Read a .nam file and build its engine, prewarmed and ready to play."""
-    model = build(namfile.load(path), **options)
+    model = build(namfile.load(path), options)
     model.prewarm()
     return model
 
@@ -75,4 +76,4 @@ def _register_builtin() -> None:
 
 _register_builtin()
 
-__all__ = ["ARCHITECTURES", "Architecture", "Model", "ModelConfig", "build", "load", "parse_config", "register"]
+__all__ = ["ARCHITECTURES", "Architecture", "EngineOptions", "Model", "ModelConfig", "build", "load", "parse_config", "register"]

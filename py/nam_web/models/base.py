@@ -45,6 +45,18 @@ class ModelConfig(ABC):
         return {}
 
 
+@dataclass(frozen=True)
+class EngineOptions:
+    """Run-time choices that apply to every engine (and to models nested inside it).
+
+    ``slim``: for slimmable models, the size in [0, 1] (NAM Core's ``--slim``); None = full size.
+    ``fast_tanh``: use the NAM plugin's fast tanh approximation instead of exact tanh.
+    """
+
+    slim: float | None = None
+    fast_tanh: bool = False
+
+
 class Model(ABC):
     """A streaming NAM engine: ``process`` float32 blocks, ``reset``/``prewarm`` like NAM Core."""
 

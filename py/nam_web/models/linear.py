@@ -9,7 +9,7 @@ import numpy as np
 
 from nam_web.errors import NamFileError
 from nam_web.models import register
-from nam_web.models.base import Model, ModelConfig
+from nam_web.models.base import EngineOptions, Model, ModelConfig
 from nam_web.namfile import require
 
 MAX_TAPS = 1 << 20
@@ -45,7 +45,8 @@ class LinearConfig(ModelConfig):
 class Linear(Model):
     """Streaming FIR: keeps the last ``taps − 1`` input samples between blocks."""
 
-    def __init__(self, config: LinearConfig, weights: np.ndarray, sample_rate: float | None) -> None:
+    def __init__(self, config: LinearConfig, weights: np.ndarray, sample_rate: float | None,
+                 options: EngineOptions) -> None:
         self.config = config
         self.sample_rate = sample_rate
         self.h = weights[: config.taps].astype(np.float32)
