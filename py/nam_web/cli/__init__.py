@@ -13,7 +13,7 @@ import sys
 from nam_web import __version__
 from nam_web.errors import NamWebError
 
-COMMANDS = ("info", "render")
+COMMANDS = ("info", "render", "edit", "plot")
 """Subcommand modules, in the order ``--help`` lists them."""
 
 
