@@ -42,7 +42,8 @@ def draw(responses: dict[str, Response], output: str | Path) -> None:
         for order, values in enumerate(lv.harmonics_db[:5], start=2):
             ax_harm.plot(lv.input_db, values, style, label=f"{label} H{order}")
         for curve in r.frequency:
-            ax_freq.semilogx(curve.frequency_hz, curve.gain_db, style, label=f"{label} {curve.level_db:g} dBFS")
+            ax_freq.semilogx(curve.frequency_hz, curve.gain_db, style,
+                             label=f"{label} {curve.level_db:g} dBFS")
     tone = next(iter(responses.values())).levels.tone_hz
     ax_gain.set(title=f"Gain curve ({tone:.0f} Hz tone)", xlabel="input level (dBFS)", ylabel="output (dBFS)")
     ax_thd.set(title="Total harmonic distortion", xlabel="input level (dBFS)", ylabel="THD (%)")

@@ -66,7 +66,7 @@ def _wavenet(config: dict[str, Any]) -> Layout:
             layout += [(f"{p}.conv", (conv_out, channels, kernel)), (f"{p}.conv_bias", (conv_out,)),
                        (f"{p}.input_mixin", (conv_out, arr["condition_size"])),
                        (f"{p}.1x1", (channels, channels)), (f"{p}.1x1_bias", (channels,))]
-        head = arr.get("head") or {"out_channels": arr["head_size"], "kernel_size": 1, "bias": arr["head_bias"]}
+        head = arr.get("head") or {"out_channels": arr["head_size"], "bias": arr["head_bias"]}
         shape = (head["out_channels"], channels) + ((head["kernel_size"],) if "head" in arr else ())
         layout.append((f"array{a}.head_rechannel", shape))
         if head["bias"]:
