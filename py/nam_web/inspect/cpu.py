@@ -1,0 +1,40 @@
+"""How much of the real-time budget a model's engine uses here, per audio block size.
+
+Run inside the page's worker this measures *this* browser; from the CLI, this machine.
+A load of 1.0 means one block takes exactly as long to compute as it lasts; above 1 it drops out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from nam_web.models.base import Model
+
+BLOCK_SIZES = (64, 128, 256, 512, 1024, 2048)
+
+
+def cpu_load(engine: Model, sample_rate: float, block_sizes: Sequence[int] = BLOCK_SIZES,
+             seconds: float = 0.15, warmup_blocks: int = 2) -> dict[int, float]:
+    """``{block size (samples): compute time / block duration}``, timing about ``seconds`` per size.
+
+    The engine is fed quiet noise (−20 dBFS RMS) and reset afterwards.
+    """
+    noise = np.random.default_rng(0).standard_normal(max(block_sizes)).astype(np.float32) * 0.1
+    loads = {}
+    for block in block_sizes:
+        x = noise[:block]
+        for _ in range(warmup_blocks):
+            engine.process(x)
+        done, start = 0, time.perf_counter()
+        while True:
+            engine.process(x)
+            done += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= seconds:
+                break
+        loads[block] = elapsed / (done * block / sample_rate)
+    engine.prewarm()
+    return loads
