@@ -1,0 +1,117 @@
+// The Web Audio graph: microphone/interface -> AudioWorklet bridge -> speakers, with the rings
+// that connect the worklet to the engine worker.
+import { Ring, STAT, createStats } from './ring.js';
+
+const RING_FRAMES = 1 << 15;
+const CAPTURE_FRAMES = 1 << 23;
+export const QUANTUM = 128;
+
+export class AudioIO {
+  constructor(engine) {
+    this.engine = engine;
+    this.context = null;
+    this.stats = createStats();
+  }
+
+  get running() { return this.context !== null; }
+
+  /** Open the input device and start the bridge. `latencyHint` 0 asks for the smallest buffers. */
+  async start({ inputId = '', outputId = '', channel = 0, block = 128, margin = 256, latencyHint = 0 }) {
+    await this.stop();
+    if (!navigator.mediaDevices?.getUserMedia) throw new Error('This browser cannot open audio inputs (no getUserMedia).');
+    const context = new AudioContext({ latencyHint });
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: {
+        deviceId: inputId ? { exact: inputId } : undefined,
+        echoCancellation: false, noiseSuppression: false, autoGainControl: false,
+        channelCount: { ideal: 2 }, sampleRate: context.sampleRate,
+      } });
+    } catch (err) {
+      await context.close();
+      if (err.name === 'NotAllowedError') throw new Error('Microphone permission was refused. Allow audio input for this site (the icon in the address bar) and press Start again.');
+      if (err.name === 'NotFoundError' || err.name === 'OverconstrainedError') throw new Error('No audio input found. Plug in your interface, pick it under Input and press Start again.');
+      throw new Error(`Could not open the audio input: ${err.message}`);
+    }
+    await context.audioWorklet.addModule('/js/worklet.js');
+    this.inRing = Ring.create(RING_FRAMES);
+    this.outRing = Ring.create(RING_FRAMES);
+    this.stats.fill(0);
+    this.block = block;
+    this.margin = margin;
+    const source = context.createMediaStreamSource(stream);
+    const node = new AudioWorkletNode(context, 'nam-bridge', {
+      numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [2],
+      channelCount: 2, channelCountMode: 'explicit', channelInterpretation: 'discrete',
+      processorOptions: { inSab: this.inRing.sab, outSab: this.outRing.sab, statsSab: this.stats.buffer,
+        target: this.target(), channel },
+    });
+    await this.engine.request('start', { sampleRate: context.sampleRate, inSab: this.inRing.sab,
+      outSab: this.outRing.sab, statsSab: this.stats.buffer, block });
+    source.connect(node);
+    node.connect(context.destination);
+    if (outputId && context.setSinkId) await context.setSinkId(outputId);
+    Object.assign(this, { context, stream, source, node });
+    return context;
+  }
+
+  async stop() {
+    if (!this.context) return;
+    this.stream.getTracks().forEach((t) => t.stop());
+    await this.context.close();
+    this.context = null;
+  }
+
+  /** Output frames the worklet keeps queued: one processing block plus the safety buffer. */
+  target() { return this.block + this.margin; }
+
+  async setBlock(block, margin = this.margin) {
+    this.block = block;
+    this.margin = margin;
+    if (!this.context) return;
+    await this.engine.request('setBlock', { block });
+    this.node.port.postMessage({ target: this.target() });
+  }
+
+  setChannel(channel) { this.node?.port.postMessage({ channel }); }
+
+  async setOutput(deviceId) {
+    if (this.context?.setSinkId) await this.context.setSinkId(deviceId);
+  }
+
+  /** Seconds: context base + output latency + our block and safety buffer. */
+  latency() {
+    if (!this.context) return null;
+    const c = this.context;
+    const ours = (this.target()) / c.sampleRate;
+    return { base: c.baseLatency || 0, output: c.outputLatency || 0, processing: ours,
+      total: (c.baseLatency || 0) + (c.outputLatency || 0) + ours };
+  }
+
+  stat(name) { return Atomics.load(this.stats, STAT[name]); }
+
+  /** Record the worklet's input and output (for tests and the benchmark). Returns a stop() -> {input, output}. */
+  capture() {
+    const input = Ring.create(CAPTURE_FRAMES);
+    const output = Ring.create(CAPTURE_FRAMES);
+    this.node.port.postMessage({ capture: { inSab: input.sab, outSab: output.sab } });
+    return () => {
+      this.node.port.postMessage({ capture: null });
+      const n = Math.min(input.available(), output.available());
+      const a = new Float32Array(n);
+      const b = new Float32Array(n);
+      input.pop(a);
+      output.pop(b);
+      return { input: a, output: b, sampleRate: this.context.sampleRate };
+    };
+  }
+}
+
+export async function listDevices() {
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  return {
+    inputs: devices.filter((d) => d.kind === 'audioinput'),
+    outputs: devices.filter((d) => d.kind === 'audiooutput'),
+    canPickOutput: typeof AudioContext.prototype.setSinkId === 'function',
+  };
+}

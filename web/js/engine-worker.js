@@ -1,0 +1,116 @@
+// The player's worker: Pyodide + nam_web.player. It only moves buffers: it waits for input
+// frames in the ring, hands whole blocks to Python, and pushes the result to the output ring.
+// Requests from the page ({id, method, args, payload}) are answered with {id, result|error}.
+import { Ring, STAT } from './ring.js';
+import { bootNamWeb } from './pyodide-boot.js';
+
+const pending = [];
+let handle = (msg) => pending.push(msg);
+self.onmessage = (e) => handle(e.data); // before any await, or early messages are lost
+
+let pyodide = null;
+let player = null;
+let audio = null; // {inRing, outRing, stats, block, inBuf, outBuf}
+const MAX_FRAMES = 8192;
+
+function post(msg) { self.postMessage(msg); }
+
+async function boot() {
+  try {
+    pyodide = await bootNamWeb((stage, text) => post({ type: 'progress', stage, text }));
+    post({ type: 'progress', stage: 'engine', text: 'Starting the engine…' });
+    player = pyodide.pyimport('nam_web.player').Player(48000);
+    post({ type: 'ready' });
+  } catch (err) {
+    post({ type: 'fatal', message: err.message });
+    return;
+  }
+  handle = onRequest;
+  for (const msg of pending.splice(0)) onRequest(msg);
+}
+
+// --- requests from the page -------------------------------------------------------------
+function onRequest(msg) {
+  try {
+    const result = methods[msg.method](msg.args || {}, msg.payload);
+    if (msg.id !== undefined) post({ id: msg.id, result });
+  } catch (err) {
+    const message = err.type ? String(err.message).trim().split('\n').pop() : err.message;
+    if (msg.id !== undefined) post({ id: msg.id, error: message.replace(/^[A-Za-z]*Error: /, '') });
+  }
+}
+
+function pyBytesToJs(proxy) {
+  const buffer = proxy.getBuffer('u8');
+  try { return buffer.data.slice(); } finally { buffer.release(); proxy.destroy(); }
+}
+
+const methods = {
+  start({ sampleRate, inSab, outSab, statsSab, block }) {
+    player.set_sample_rate(sampleRate);
+    audio = { sampleRate, inRing: new Ring(inSab), outRing: new Ring(outSab), stats: new Int32Array(statsSab), block,
+      inBuf: new Float32Array(MAX_FRAMES), outBuf: new Float32Array(MAX_FRAMES) };
+    runLoop(audio);
+    return JSON.parse(player.describe());
+  },
+  setBlock({ block }) { audio.block = block; return block; },
+  call({ name, kwargs }, payload) {
+    // Generic call into nam_web.player.Player: kwargs is JSON-able, payload bytes (Uint8Array).
+    const fn = player[name];
+    const out = payload !== undefined ? fn.callKwargs(payload, kwargs || {}) : fn.callKwargs(kwargs || {});
+    if (out && typeof out === 'object' && out.getBuffer) return pyBytesToJs(out);
+    return typeof out === 'string' ? JSON.parse(out) : out;
+  },
+};
+
+// --- the audio loop --------------------------------------------------------------------
+const yielder = new MessageChannel();
+function yieldToEvents() {
+  return new Promise((resolve) => { yielder.port1.onmessage = resolve; yielder.port2.postMessage(0); });
+}
+
+async function runLoop(a) {
+  const { inRing, outRing, stats } = a;
+  let busy = 0;
+  let audioFrames = 0;
+  let worst = 0;
+  let windowStart = performance.now();
+  let lastYield = windowStart;
+  const process = player.process_into;
+  while (audio === a) {
+    const block = a.block;
+    let avail = inRing.available();
+    if (avail < block) {
+      const seen = Atomics.load(inRing.index, 0);
+      if (inRing.available() < block) {
+        const wait = Atomics.waitAsync(inRing.index, 0, seen, 100);
+        if (wait.async) await wait.value;
+        lastYield = performance.now();
+        continue;
+      }
+      avail = inRing.available();
+    }
+    let n = Math.min(avail - (avail % block), MAX_FRAMES - (MAX_FRAMES % block), outRing.space() - (outRing.space() % block));
+    if (n <= 0) { await yieldToEvents(); continue; }
+    const inView = a.inBuf.subarray(0, n);
+    const outView = a.outBuf.subarray(0, n);
+    inRing.pop(inView);
+    const t0 = performance.now();
+    process(inView, outView);
+    const spent = performance.now() - t0;
+    outRing.push(outView);
+    busy += spent;
+    audioFrames += n;
+    worst = Math.max(worst, spent / (1000 * n / a.sampleRate));
+    Atomics.add(stats, STAT.WORKER_BLOCKS, n / block);
+    const now = performance.now();
+    if (now - windowStart > 500) {
+      Atomics.store(stats, STAT.LOAD_PPM, Math.round(1e6 * busy / (1000 * audioFrames / a.sampleRate)));
+      Atomics.store(stats, STAT.LOAD_MAX_PPM, Math.round(1e6 * worst));
+      busy = 0; audioFrames = 0; worst = 0; windowStart = now;
+    }
+    if (now - lastYield > 20) { await yieldToEvents(); lastYield = performance.now(); }
+  }
+}
+
+boot();

@@ -1,0 +1,98 @@
+// AudioWorklet side of the bridge: never blocks, never allocates in process().
+// Each render quantum it pushes the chosen input channel into the input ring (waking the
+// worker) and pulls the same number of processed frames from the output ring. It holds back
+// output until `target` frames are waiting (block + safety margin); if the ring runs dry
+// while playing it plays what is left with a fade-out, counts an underrun and refills.
+import { Ring, STAT } from './ring.js';
+
+const FADE_FRAMES = 64;
+
+class NamBridge extends AudioWorkletProcessor {
+  constructor(options) {
+    super();
+    const o = options.processorOptions;
+    this.inRing = new Ring(o.inSab);
+    this.outRing = new Ring(o.outSab);
+    this.stats = new Int32Array(o.statsSab);
+    this.target = o.target;
+    this.channel = o.channel; // 0 = left, 1 = right, -1 = mix
+    this.playing = false;
+    this.fadeIn = 0;
+    this.silence = new Float32Array(128);
+    this.mono = new Float32Array(128);
+    this.capture = null; // {input: Ring, output: Ring} while the page records
+    this.port.onmessage = (e) => this.onMessage(e.data);
+    Atomics.store(this.stats, STAT.TARGET, this.target);
+  }
+
+  onMessage(msg) {
+    if (msg.target !== undefined) {
+      this.target = msg.target;
+      this.playing = false;
+      Atomics.store(this.stats, STAT.TARGET, this.target);
+    }
+    if (msg.channel !== undefined) this.channel = msg.channel;
+    if (msg.capture !== undefined) {
+      this.capture = msg.capture ? { input: new Ring(msg.capture.inSab), output: new Ring(msg.capture.outSab) } : null;
+    }
+  }
+
+  pickInput(input, n) {
+    if (!input || input.length === 0) return this.silence.subarray(0, n);
+    if (this.channel >= 0) return input[Math.min(this.channel, input.length - 1)];
+    const mono = this.mono.subarray(0, n);
+    mono.set(input[0]);
+    for (let c = 1; c < input.length; c++) {
+      const ch = input[c];
+      for (let i = 0; i < n; i++) mono[i] += ch[i];
+    }
+    const scale = 1 / input.length;
+    for (let i = 0; i < n; i++) mono[i] *= scale;
+    return mono;
+  }
+
+  process(inputs, outputs) {
+    const out = outputs[0];
+    const left = out[0];
+    const n = left.length;
+    if (this.silence.length < n) return true; // never happens with 128-frame quanta
+    const src = this.pickInput(inputs[0], n);
+    if (!this.inRing.push(src)) Atomics.add(this.stats, STAT.OVERRUNS, 1);
+
+    const avail = this.outRing.available();
+    Atomics.store(this.stats, STAT.FILL, avail);
+    if (!this.playing && avail >= this.target) {
+      this.playing = true;
+      this.fadeIn = FADE_FRAMES;
+      Atomics.store(this.stats, STAT.PLAYING, 1);
+    }
+    if (this.playing) {
+      if (avail >= n) {
+        this.outRing.pop(left);
+        if (this.fadeIn > 0) {
+          for (let i = 0; i < n && this.fadeIn > 0; i++, this.fadeIn--) left[i] *= 1 - this.fadeIn / FADE_FRAMES;
+        }
+      } else {
+        // Late worker: play what is there fading to zero, then silence, and refill.
+        const part = left.subarray(0, avail);
+        this.outRing.pop(part);
+        for (let i = 0; i < avail; i++) part[i] *= (avail - i) / avail;
+        left.fill(0, avail);
+        this.playing = false;
+        Atomics.store(this.stats, STAT.PLAYING, 0);
+        Atomics.add(this.stats, STAT.UNDERRUNS, 1);
+      }
+    } else {
+      left.fill(0);
+    }
+    for (let c = 1; c < out.length; c++) out[c].set(left);
+    if (this.capture) {
+      this.capture.input.push(src);
+      this.capture.output.push(left);
+    }
+    Atomics.add(this.stats, STAT.FRAMES, n);
+    return true;
+  }
+}
+
+registerProcessor('nam-bridge', NamBridge);
