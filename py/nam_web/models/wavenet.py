@@ -1,1 +1,537 @@
-"""(being written)"""
+"""WaveNet streaming engine: the layer arrays of NeuralAmpModelerCore, a few NumPy calls per layer.
+
+Signals are (channels, frames) float32. Per block, each layer does (the maths of NAM Core's
+``wavenet::detail::Layer``)::
+
+    z = W_conv · [x(t − (K−1)d); …; x(t)] + b_conv + W_mix · c(t)       one product (see below)
+    a = act(z)                      (gated: act(z_top)·σ(z_bot); blended: α·act(z_top) + (1−α)·z_top)
+    x_next = x + W_1x1 · a + b_1x1  (residual)            skip = a  (or head1x1 · a + b)
+
+and each array's head is ``W_head ∗ Σ skip``. Speed comes from:
+
+* one matrix product per layer for the dilated taps + input mixin + bias: the taps of the layer's
+  input history, the condition rows and a row of ones are stacked in one matrix ``S``;
+* ring-buffer histories: each layer's input is written once, straight into the history its
+  convolution reads, and the previous layer's residual add writes there (no concatenation);
+* every layer's activation output stays in one matrix ``Z`` (with a ones row per layer), so all
+  skip sums, head 1×1s, head re-channels and ``head_scale`` fold into one final product when the
+  heads are 1×1 (the usual case);
+* inside Pyodide: ``einsum`` instead of ``matmul`` (no BLAS there) and tanh as 1 − 2/(1 + e^{2x})
+  with the constants folded into the neighbouring weights.
+
+FiLM, gating/blending, grouped convolutions (dense block-diagonal matrices), head kernels > 1, a
+post-stack head and a conditioning model take the general path of the same design.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from nam_web import namfile
+from nam_web.errors import NamFileError
+from nam_web.models import build, register
+from nam_web.models.activations import Activation
+from nam_web.models.base import EngineOptions, Model
+from nam_web.models.wavenet_config import GatingMode, LayerArrayConfig, WaveNetConfig
+from nam_web.models.wavenet_weights import Conv, LayerArrayWeights, LayerWeights, slim, unpack
+
+ON_WASM = sys.platform == "emscripten"
+"""Inside Pyodide: NumPy without BLAS and without SIMD transcendental functions."""
+
+MAX_CHUNK = 4096
+"""Longest stretch (samples) processed at once; longer blocks are cut (the output does not change)."""
+
+F32 = np.float32
+
+
+def _matmul(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
+    np.matmul(w, x, out=out)
+
+
+def _einsum(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
+    np.einsum("ij,jk->ik", w, x, out=out)
+
+
+product: Callable[[np.ndarray, np.ndarray, np.ndarray], None] = _einsum if ON_WASM else _matmul
+"""out = w @ x: BLAS matmul in CPython; einsum in Pyodide, whose matmul has no BLAS and slows with N."""
+
+
+def _f32(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=F32)
+
+
+class _History:
+    """Ring buffer of a (channels, time) signal feeding a dilated causal convolution.
+
+    ``window`` is where this block's input goes; ``taps`` then views the K dilated copies of the
+    input, shape (K, channels, n), tap K−1 being the current sample. The last ``lookback`` columns
+    are moved to the front only when the buffer is full (amortised: about one column per sample).
+    """
+
+    def __init__(self, channels: int, kernel: int, dilation: int) -> None:
+        self.lookback = (kernel - 1) * dilation
+        self.kernel, self.dilation = kernel, dilation
+        self.capacity = 2 * self.lookback + MAX_CHUNK
+        self.buffer = np.zeros((channels, self.capacity), dtype=F32)
+        item = self.buffer.itemsize
+        self._all_taps = np.lib.stride_tricks.as_strided(
+            self.buffer, shape=(kernel, channels, self.capacity - self.lookback),
+            strides=(dilation * item, self.capacity * item, item), writeable=False)
+        self.pos = self.lookback
+
+    def reset(self) -> None:
+        self.buffer[:] = 0.0
+        self.pos = self.lookback
+
+    def begin(self, n: int) -> np.ndarray:
+        """Make room for n samples; return the window to write them to."""
+        if self.pos + n > self.capacity:
+            lb = self.lookback
+            self.buffer[:, :lb] = self.buffer[:, self.pos - lb:self.pos]
+            self.pos = lb
+        return self.buffer[:, self.pos:self.pos + n]
+
+    def taps(self, n: int) -> np.ndarray:
+        start = self.pos - self.lookback
+        return self._all_taps[:, :, start:start + n]
+
+    def end(self, n: int) -> None:
+        self.pos += n
+
+
+class _FiLM:
+    """x ← x·scale(c) + shift(c), with [scale; shift] = W·c + b computed from the stacked [c; 1] rows."""
+
+    def __init__(self, conv: Conv, dim: int) -> None:
+        self.dim = dim
+        self.weight = _f32(np.concatenate([conv.weight[:, :, 0], conv.bias[:, None]], axis=1))
+
+    def apply(self, x: np.ndarray, cond1: np.ndarray, scratch: np.ndarray) -> None:
+        scale_shift = scratch[:self.weight.shape[0]]
+        product(self.weight, cond1, scale_shift)
+        x *= scale_shift[:self.dim]
+        if scale_shift.shape[0] > self.dim:
+            x += scale_shift[self.dim:]
+
+
+@dataclass
+class _Affine:
+    """act(x) = scale·core(gain·x) + offset; identity transform when the activation runs as is."""
+
+    gain: float = 1.0
+    scale: float = 1.0
+    offset: float = 0.0
+
+
+class _Layer:
+    """One WaveNet layer bound to its weights; ``run`` processes a block."""
+
+    def __init__(self, a: LayerArrayConfig, i: int, w: LayerWeights, fast_tanh: bool) -> None:
+        self.channels, self.bottleneck, self.cond = a.channels, a.bottleneck, a.condition_size
+        self.kernel, self.dilation = a.kernel_sizes[i], a.dilations[i]
+        self.gating = a.gating_modes[i]
+        self.conv_rows = a.conv_out(i)
+        self.films = {key: _FiLM(conv, a.film_dim(key, i)) for key, conv in w.films.items()}
+        act = a.activations[i].function(fast_tanh)
+        sec = a.secondary_activations[i]
+        self.secondary = sec.function(fast_tanh) if sec is not None else None
+        self.plain = self.gating is GatingMode.NONE and not self.films
+        """No gating and no FiLM: conv + mixin + bias in one product, activation folded if it pays."""
+        self.affine = _Affine()
+        self.activation = act
+        if self.plain:
+            folded = _wasm_affine(a.activations[i], fast_tanh)
+            if folded is not None:
+                self.affine, self.activation = folded
+        self.history = _History(a.channels, self.kernel, self.dilation)
+
+        k, c, cc = self.kernel, self.channels, self.cond
+        conv_w = w.conv.weight.transpose(0, 2, 1).reshape(self.conv_rows, k * c)  # column k·C + c
+        conv_b = w.conv.bias[:, None]
+        mix_w = w.mixin.weight[:, :, 0]
+        fused_input = "input_mixin_pre_film" in self.films or "input_mixin_post_film" in self.films \
+            or "conv_post_film" in self.films
+        self.split_mixin = fused_input
+        g = self.affine.gain
+        if not self.split_mixin:  # S rows: [c; 1; taps]
+            self.w_in = _f32(g * np.concatenate([mix_w, conv_b, conv_w], axis=1))
+        else:
+            self.w_in = _f32(np.concatenate([conv_b, conv_w], axis=1))  # rows [1; taps]
+            self.w_mix = _f32(mix_w)
+        s, o = self.affine.scale, self.affine.offset
+        self.w_1x1 = None
+        if w.layer1x1 is not None:  # reads [a; 1]
+            l1 = w.layer1x1.weight[:, :, 0]
+            self.w_1x1 = _f32(np.concatenate([s * l1, (w.layer1x1.bias + o * l1.sum(axis=1))[:, None]], axis=1))
+        self.head1x1 = w.head1x1
+        self.skip_is_a = w.head1x1 is None or "head1x1_post_film" not in self.films
+        """The skip output is a linear function of a (folded into the head); else it is materialised."""
+        self.w_head1x1 = None
+        if w.head1x1 is not None and not self.skip_is_a:
+            h1 = w.head1x1.weight[:, :, 0]
+            self.w_head1x1 = _f32(np.concatenate([s * h1, (w.head1x1.bias + o * h1.sum(axis=1))[:, None]], axis=1))
+        self.skip_rows = self.bottleneck if self.skip_is_a else w.head1x1.weight.shape[0]
+
+    def skip_map(self) -> np.ndarray:
+        """(skip size, slot rows + 1): the layer's skip output as a function of its Z slot [slot; 1]."""
+        s, o = self.affine.scale, self.affine.offset
+        if not self.skip_is_a:
+            return np.eye(self.skip_rows, self.skip_rows + 1)
+        if self.head1x1 is None:
+            eye = np.eye(self.bottleneck)
+            return np.concatenate([s * eye, np.full((self.bottleneck, 1), o)], axis=1)
+        h1 = self.head1x1.weight[:, :, 0]
+        return np.concatenate([s * h1, (self.head1x1.bias + o * h1.sum(axis=1))[:, None]], axis=1)
+
+    def run(self, x: np.ndarray, stack: np.ndarray, slot: np.ndarray, scratch: _Scratch,
+            x_next: np.ndarray, n: int) -> None:
+        """Process one block. ``x``: input (channels, n) — already in the history window unless a
+        conv pre-FiLM needs it in scratch; ``stack``: [c; 1; taps…] rows; ``slot``: this layer's rows of Z
+        ([skip-or-a; 1]); ``x_next``: where the residual output goes."""
+        cc, films, b = self.cond, self.films, self.bottleneck
+        cond1 = stack[:cc + 1]
+        window = self.history.begin(n)
+        if "conv_pre_film" in films:
+            np.copyto(window, x)
+            films["conv_pre_film"].apply(window, cond1, scratch.film)
+        taps_rows = stack[cc + 1:cc + 1 + self.kernel * self.channels]
+        np.copyto(taps_rows.reshape(self.kernel, self.channels, n), self.history.taps(n))
+        a = slot[:b] if self.skip_is_a else scratch.a[:b]
+        a1 = slot if self.skip_is_a else scratch.a  # [a; 1]
+        z = a if self.gating is GatingMode.NONE else scratch.z[:self.conv_rows]
+        if not self.split_mixin:
+            product(self.w_in, stack[:cc + 1 + self.kernel * self.channels], z)
+        else:
+            product(self.w_in, stack[cc:cc + 1 + self.kernel * self.channels], z)
+            if "conv_post_film" in films:
+                films["conv_post_film"].apply(z, cond1, scratch.film)
+            c_in = stack[:cc]
+            if "input_mixin_pre_film" in films:
+                c_in = scratch.cond[:cc]
+                np.copyto(c_in, stack[:cc])
+                films["input_mixin_pre_film"].apply(c_in, cond1, scratch.film)
+            mix = scratch.mix[:self.conv_rows]
+            product(self.w_mix, c_in, mix)
+            if "input_mixin_post_film" in films:
+                films["input_mixin_post_film"].apply(mix, cond1, scratch.film)
+            z += mix
+        if "activation_pre_film" in films:
+            films["activation_pre_film"].apply(z, cond1, scratch.film)
+        if self.gating is GatingMode.NONE:
+            self.activation(a)
+        else:
+            top, bottom = z[:b], z[b:]
+            self.secondary(bottom)
+            if self.gating is GatingMode.GATED:
+                np.copyto(a, top)
+                self.activation(a)
+                a *= bottom
+            else:  # blended: α·act(top) + (1 − α)·top = top + α·(act(top) − top)
+                np.copyto(a, top)
+                self.activation(a)
+                a -= top
+                a *= bottom
+                a += top
+        if "activation_post_film" in films:
+            films["activation_post_film"].apply(a, cond1, scratch.film)
+        if self.w_1x1 is not None:
+            r = scratch.residual[:self.channels]
+            product(self.w_1x1, a1, r)
+            if self.gating is GatingMode.BLENDED and "layer1x1_post_film" in films:  # NAM Core applies it here only
+                films["layer1x1_post_film"].apply(r, cond1, scratch.film)
+            np.add(x, r, out=x_next)
+        else:
+            np.copyto(x_next, x)
+        if not self.skip_is_a:
+            skip = slot[:self.skip_rows]
+            product(self.w_head1x1, a1, skip)
+            films["head1x1_post_film"].apply(skip, cond1, scratch.film)
+
+
+def _wasm_affine(act: Activation, fast_tanh: bool) -> tuple[_Affine, Callable[[np.ndarray], None]] | None:
+    """In Pyodide: tanh(x) = 1 − 2·core(2x), sigmoid(x) = core(−x), core(y) = 1/(1 + e^{y})."""
+    if not ON_WASM or act.negative_slopes is not None:
+        return None
+    if act.name == "Tanh" and not fast_tanh:
+        return _Affine(2.0, -2.0, 1.0), _logistic_of_minus
+    if act.name == "Sigmoid":
+        return _Affine(-1.0, 1.0, 0.0), _logistic_of_minus
+    return None
+
+
+def _logistic_of_minus(x: np.ndarray) -> None:
+    np.exp(x, out=x)
+    x += F32(1.0)
+    np.reciprocal(x, out=x)
+
+
+@dataclass
+class _Scratch:
+    """Per-block-size work buffers shared by the layers of an array."""
+
+    z: np.ndarray
+    a: np.ndarray
+    mix: np.ndarray
+    cond: np.ndarray
+    film: np.ndarray
+    residual: np.ndarray
+
+
+class _HeadConv:
+    """A causal conv over its own history (head re-channel with kernel > 1, post-stack head)."""
+
+    def __init__(self, conv: Conv, dilation: int = 1, extra_scale: float = 1.0) -> None:
+        cout, cin, k = conv.weight.shape
+        self.cin, self.cout, self.kernel = cin, cout, k
+        self.history = _History(cin, k, dilation)
+        bias = conv.bias if conv.bias is not None else np.zeros(cout)
+        self.weight = _f32(extra_scale * np.concatenate(
+            [bias[:, None], conv.weight.transpose(0, 2, 1).reshape(cout, k * cin)], axis=1))  # rows [1; taps]
+        self.stack = np.empty((0, 0), dtype=F32)
+
+    def run(self, x_into: Callable[[np.ndarray], None], out: np.ndarray, n: int) -> None:
+        """``x_into(window)`` writes the input block; the conv output goes to ``out``."""
+        x_into(self.history.begin(n))
+        if self.stack.shape[1] != n:
+            self.stack = np.empty((1 + self.kernel * self.cin, n), dtype=F32)
+            self.stack[0] = 1.0
+        np.copyto(self.stack[1:].reshape(self.kernel, self.cin, n), self.history.taps(n))
+        product(self.weight, self.stack, out)
+        self.history.end(n)
+
+
+class _LayerArray:
+    def __init__(self, a: LayerArrayConfig, w: LayerArrayWeights, fast_tanh: bool) -> None:
+        self.config = a
+        self.rechannel = _f32(w.rechannel.weight[:, :, 0])
+        self.layers = [_Layer(a, i, lw, fast_tanh) for i, lw in enumerate(w.layers)]
+        self.head = w.head
+        self.stack_rows = a.condition_size + 1 + max(a.kernel_sizes) * a.channels
+        self.slot_rows = [layer.skip_rows + 1 for layer in self.layers]
+
+
+@dataclass
+class _Plan:
+    """Buffers and views for one block size n (rebuilt when n changes)."""
+
+    n: int
+    stacks: list[np.ndarray]
+    z_all: np.ndarray
+    slots: list[list[np.ndarray]]
+    scratch: list[_Scratch]
+    carries: list[np.ndarray]
+    """Per array: its last layer's output (the next array's input), (channels, n)."""
+    head_out: list[np.ndarray | None]
+    x_scratch: list[list[np.ndarray | None]]
+
+
+class WaveNet(Model):
+    """Streaming WaveNet matching NeuralAmpModelerCore (``nam::wavenet::WaveNet``)."""
+
+    def __init__(self, config: WaveNetConfig, weights: np.ndarray, sample_rate: float | None,
+                 options: EngineOptions) -> None:
+        self.full_config = config
+        self.sample_rate = sample_rate
+        self.options = options
+        parsed = unpack(config, weights)
+        if config.slimmable:
+            ratio = 1.0 if options.slim is None else float(options.slim)
+            if not 0.0 <= ratio <= 1.0:
+                raise NamFileError(f"slim size {ratio} is outside 0..1", "$.config")
+            config, parsed = slim(config, parsed, ratio)
+        self.config = config
+        self.condition_model: Model | None = None
+        if config.condition_dsp is not None:
+            self.condition_model = build(config.condition_dsp, options, "$.config.condition_dsp")
+            cond_rate = config.condition_dsp.sample_rate
+            if (cond_rate or namfile.NamDocument.DEFAULT_SAMPLE_RATE) != (
+                    sample_rate or namfile.NamDocument.DEFAULT_SAMPLE_RATE):
+                raise NamFileError(f"condition_dsp sample rate {cond_rate} Hz differs from the model's "
+                                   f"{sample_rate} Hz", "$.config.condition_dsp.sample_rate")
+        fast = options.fast_tanh
+        self.arrays = [_LayerArray(a, w, fast) for a, w in zip(config.layer_arrays, parsed.arrays, strict=True)]
+        self.head_scale = parsed.head_scale
+        self.post_activation = (config.post_head.activation.function(fast) if config.post_head else None)
+        self.post_convs = [_HeadConv(c) for c in parsed.post_head]
+        self._build_head(parsed.head_scale)
+        self._plan: _Plan | None = None
+
+    # --- head ------------------------------------------------------------------------------------
+
+    def _build_head(self, head_scale: float) -> None:
+        """Fold skip sums, head 1×1s, 1×1 head re-channels and head_scale into products over Z.
+
+        ``self.head_maps[a]``: when array a's head input must be materialised (head kernel > 1), the
+        matrix giving it from Z (plus the previous head output); ``self.final_map``: the output
+        (before the post-stack head) from Z, or None when the last array's head is a conv.
+        """
+        rows = [sum(arr.slot_rows) for arr in self.arrays]
+        offsets = np.cumsum([0, *rows])
+        total = int(offsets[-1])
+        self.z_rows = total
+        self.head_convs: list[_HeadConv | None] = []
+        self.head_maps: list[np.ndarray | None] = []
+        carried: np.ndarray | None = None  # previous head output as a map over Z (None: materialised)
+        materialised_prev = False
+        for ai, arr in enumerate(self.arrays):
+            cfg = arr.config
+            sum_map = np.zeros((cfg.skip_size, total))
+            pos = int(offsets[ai])
+            for layer, r in zip(arr.layers, arr.slot_rows, strict=True):
+                sm = layer.skip_map()
+                sum_map[:, pos:pos + r - 1] += sm[:, :-1]
+                sum_map[:, pos + r - 1] += sm[:, -1]  # its ones row
+                pos += r
+            if carried is not None:
+                sum_map += carried
+            last = ai == len(self.arrays) - 1
+            scale = head_scale if last and self.config.post_head is None else 1.0
+            if cfg.head_kernel_size == 1 and not materialised_prev:
+                carried = arr.head.weight[:, :, 0] @ sum_map
+                if arr.head.bias is not None:
+                    carried[:, int(offsets[ai]) + arr.slot_rows[0] - 1] += arr.head.bias  # a ones row of Z
+                carried *= scale
+                self.head_convs.append(None)
+                self.head_maps.append(None)
+            else:
+                self.head_convs.append(_HeadConv(arr.head, cfg.head_dilation, scale))
+                self.head_maps.append(_f32(sum_map))
+                carried = None
+                materialised_prev = True
+        self.final_map = _f32(carried) if carried is not None else None
+
+    # --- Model protocol ---------------------------------------------------------------------------
+
+    @property
+    def prewarm_samples(self) -> int:
+        """NAM Core: the condition model's prewarm (or 1) + each array's look-back (+ post head's)."""
+        base = self.condition_model.prewarm_samples if self.condition_model is not None else 1
+        rf = sum(a.receptive_field for a in self.config.layer_arrays)
+        if self.config.post_head:
+            rf += sum(k - 1 for k in self.config.post_head.kernel_sizes)
+        return base + rf
+
+    def reset(self) -> None:
+        for arr in self.arrays:
+            for layer in arr.layers:
+                layer.history.reset()
+        for conv in (*self.head_convs, *self.post_convs):
+            if conv is not None:
+                conv.history.reset()
+        if self.condition_model is not None:
+            self.condition_model.reset()
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=F32).reshape(-1)
+        out = np.empty(x.size, dtype=F32)
+        for start in range(0, x.size, MAX_CHUNK):
+            chunk = x[start:start + MAX_CHUNK]
+            out[start:start + chunk.size] = self.process_channels(chunk)[0]
+        return out
+
+    def process_channels(self, x: np.ndarray) -> np.ndarray:
+        """One chunk (≤ MAX_CHUNK samples) → all output channels, (out_channels, n) float32."""
+        n = x.size
+        plan = self._plan if self._plan is not None and self._plan.n == n else self._make_plan(n)
+        x2 = x.reshape(1, n)
+        cond = x2
+        if self.condition_model is not None:
+            cond = _channels(self.condition_model, x)
+        with np.errstate(over="ignore"):
+            return self._run(plan, x2, cond, n)
+
+    def _run(self, plan: _Plan, x2: np.ndarray, cond: np.ndarray, n: int) -> np.ndarray:
+        layer_input = x2
+        for ai, arr in enumerate(self.arrays):
+            cc = arr.config.condition_size
+            stack = plan.stacks[ai]
+            np.copyto(stack[:cc], cond)
+            layers = arr.layers
+            first = layers[0]
+            dst = plan.x_scratch[ai][0]
+            if dst is None:
+                dst = first.history.begin(n)
+            product(arr.rechannel, layer_input, dst)
+            for li, layer in enumerate(layers):
+                x_in = plan.x_scratch[ai][li]
+                if x_in is None:
+                    x_in = layer.history.begin(n)
+                if li + 1 < len(layers):
+                    x_next = plan.x_scratch[ai][li + 1]
+                    if x_next is None:
+                        x_next = layers[li + 1].history.begin(n)
+                else:
+                    x_next = plan.carries[ai]
+                layer.run(x_in, stack, plan.slots[ai][li], plan.scratch[ai], x_next, n)
+                layer.history.end(n)
+            layer_input = plan.carries[ai]
+            head_conv = self.head_convs[ai]
+            if head_conv is not None:
+                head_map = self.head_maps[ai]
+                prev = plan.head_out[ai - 1] if ai > 0 and self.head_convs[ai - 1] is not None else None
+
+                def head_input(window: np.ndarray, head_map: np.ndarray = head_map,
+                               prev: np.ndarray | None = prev) -> None:
+                    product(head_map, plan.z_all, window)
+                    if prev is not None:
+                        window += prev
+                head_conv.run(head_input, plan.head_out[ai], n)
+        if self.final_map is not None:
+            out = np.empty((self.final_map.shape[0], n), dtype=F32)
+            product(self.final_map, plan.z_all, out)
+        else:
+            out = plan.head_out[-1]
+        if self.post_convs:
+            work = out * F32(self.head_scale)
+            for conv in self.post_convs:
+                self.post_activation(work)
+                nxt = np.empty((conv.cout, n), dtype=F32)
+                conv.run(lambda window, work=work: np.copyto(window, work), nxt, n)
+                work = nxt
+            out = work
+        return out
+
+    def _make_plan(self, n: int) -> _Plan:
+        z_all = np.zeros((self.z_rows, n), dtype=F32)
+        stacks, slots, scratch, carries, head_out, x_scratch = [], [], [], [], [], []
+        pos = 0
+        for ai, arr in enumerate(self.arrays):
+            a = arr.config
+            stack = np.zeros((arr.stack_rows, n), dtype=F32)
+            stack[a.condition_size] = 1.0
+            stacks.append(stack)
+            arr_slots = []
+            for r in arr.slot_rows:
+                slot = z_all[pos:pos + r]
+                slot[-1] = 1.0
+                arr_slots.append(slot)
+                pos += r
+            slots.append(arr_slots)
+            widest = max(layer.conv_rows for layer in arr.layers)
+            a_rows = max(layer.bottleneck for layer in arr.layers) + 1
+            a_buf = np.zeros((a_rows, n), dtype=F32)
+            a_buf[-1] = 1.0
+            film_rows = max([2 * f.dim for layer in arr.layers for f in layer.films.values()] or [1])
+            scratch.append(_Scratch(np.zeros((widest, n), F32), a_buf, np.zeros((widest, n), F32),
+                                    np.zeros((a.condition_size, n), F32), np.zeros((film_rows, n), F32),
+                                    np.zeros((a.channels, n), F32)))
+            carries.append(np.zeros((a.channels, n), dtype=F32))
+            head_out.append(np.zeros((a.head_size, n), dtype=F32) if self.head_convs[ai] is not None else None)
+            x_scratch.append([np.zeros((a.channels, n), F32) if "conv_pre_film" in layer.films else None
+                              for layer in arr.layers])
+        self._plan = _Plan(n, stacks, z_all, slots, scratch, carries, head_out, x_scratch)
+        return self._plan
+
+
+def _channels(model: Model, x: np.ndarray) -> np.ndarray:
+    """A nested model's output for one chunk as (channels, n)."""
+    if isinstance(model, WaveNet):
+        return model.process_channels(x)
+    return model.process(x).reshape(1, -1)
+
+
+register(WaveNetConfig, WaveNet)
