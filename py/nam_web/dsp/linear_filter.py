@@ -1,0 +1,125 @@
+"""Recursive linear filters run a whole block at a time (no per-sample Python loop).
+
+A filter in state-space form, s[n+1] = A·s[n] + B·x[n], y[n] = C·s[n] + D·x[n], maps a block
+x[0..N) and the state s to the block's output and the next state with one matrix product:
+
+    [y ; s'] = M_N · [x ; s],   M_N = [[T, O], [R, A^N]]
+
+where T[k, i] = h[k − i] holds the impulse response (h[0] = D, h[j] = C·A^(j−1)·B), O[k] = C·A^k
+and R[:, i] = A^(N−1−i)·B. That is one NumPy call per block, which is what Pyodide (no BLAS,
+microseconds per call) needs. Biquads use the transposed direct form II state, so a coefficient
+change between blocks keeps a meaningful state and a filter with b = a has zero state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nam_web.dsp.base import MAX_CHUNK, as_block, chunks
+
+
+@dataclass(frozen=True)
+class Biquad:
+    """Normalised biquad coefficients: H(z) = (b0 + b1 z⁻¹ + b2 z⁻²) / (1 + a1 z⁻¹ + a2 z⁻²)."""
+
+    b0: float
+    b1: float
+    b2: float
+    a1: float
+    a2: float
+
+    @classmethod
+    def from_raw(cls, b0: float, b1: float, b2: float, a0: float, a1: float, a2: float) -> Biquad:
+        return cls(b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0)
+
+    def response(self, frequency: np.ndarray | float, sample_rate: float) -> np.ndarray:
+        """Complex frequency response at ``frequency`` (Hz)."""
+        z1 = np.exp(-2j * np.pi * np.asarray(frequency, dtype=float) / sample_rate)
+        return (self.b0 + self.b1 * z1 + self.b2 * z1 * z1) / (1.0 + self.a1 * z1 + self.a2 * z1 * z1)
+
+    def state_space(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """(A, B, C, D) in transposed direct form II:
+        y = b0·x + s1, s1' = b1·x − a1·y + s2, s2' = b2·x − a2·y."""
+        a = np.array([[-self.a1, 1.0], [-self.a2, 0.0]])
+        b = np.array([self.b1 - self.a1 * self.b0, self.b2 - self.a2 * self.b0])
+        c = np.array([1.0, 0.0])
+        return a, b, c, self.b0
+
+
+def cascade(sections: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]]
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """State-space form of filters in series (first section first)."""
+    a, b, c, d = sections[0]
+    for a2, b2, c2, d2 in sections[1:]:
+        n1, n2 = a.shape[0], a2.shape[0]
+        top = np.hstack((a, np.zeros((n1, n2))))
+        bottom = np.hstack((np.outer(b2, c), a2))
+        a, b = np.vstack((top, bottom)), np.concatenate((b, b2 * d))
+        c, d = np.concatenate((d2 * c, c2)), d2 * d
+    return a, b, c, d
+
+
+def block_matrix(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: float, n: int) -> np.ndarray:
+    """M_N (see the module docstring): maps [x (n); state] to [y (n); next state]."""
+    order = a.shape[0]
+    powers = np.eye(order)[None]  # A^0 .. A^(len−1), grown by doubling
+    while powers.shape[0] < n + 1:
+        step = powers[-1] @ a  # A^len
+        powers = np.concatenate((powers, powers @ step))
+    powers = powers[: n + 1]
+    observe = np.einsum("j,kjl->kl", c, powers[:n])  # C·A^k
+    reach = powers[:n] @ b  # A^k·B
+    h = np.concatenate(([d], observe[: n - 1] @ b, [0.0]))
+    k = np.arange(n)
+    lag = k[:, None] - k[None, :]
+    out = np.empty((n + order, n + order))
+    out[:n, :n] = h[np.where(lag >= 0, lag, n)]
+    out[:n, n:] = observe
+    out[n:, :n] = reach[::-1].T
+    out[n:, n:] = powers[n]
+    return out
+
+
+class StateSpaceFilter:
+    """Streams a linear filter given as (A, B, C, D), a block matrix per block length (cached)."""
+
+    latency = 0
+
+    def __init__(self, system: tuple[np.ndarray, np.ndarray, np.ndarray, float]) -> None:
+        self.state = np.zeros(system[0].shape[0])
+        self.set_system(system)
+
+    def set_system(self, system: tuple[np.ndarray, np.ndarray, np.ndarray, float]) -> None:
+        """New coefficients from the next sample on; the state (same order) is kept."""
+        if system[0].shape[0] != self.state.size:
+            raise ValueError("a filter's order cannot change while it runs")
+        self.system = system
+        self._matrices: dict[int, np.ndarray] = {}
+
+    def reset(self) -> None:
+        self.state[:] = 0.0
+
+    def _matrix(self, n: int) -> np.ndarray:
+        m = self._matrices.get(n)
+        if m is None:
+            if len(self._matrices) > 8:
+                self._matrices.clear()
+            m = self._matrices[n] = block_matrix(*self.system, n)
+        return m
+
+    def process64(self, x: np.ndarray) -> np.ndarray:
+        """Filter ``x`` and return float64 (for detectors that need the precision)."""
+        y = np.empty(x.size)
+        for start, stop in chunks(x.size, MAX_CHUNK):
+            n = stop - start
+            out = self._matrix(n) @ np.concatenate((x[start:stop], self.state))
+            y[start:stop] = out[:n]
+            self.state = out[n:]
+        if not np.isfinite(self.state).all():
+            self.state[:] = 0.0  # a NaN must not jam the filter (the plugin zeroes NaN outputs)
+        return y
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        return self.process64(as_block(x)).astype(np.float32)
