@@ -1,0 +1,143 @@
+// The inspector page: shows what a capture is (checked against nam_web in CPython), edits and
+// saves metadata without touching the weights, and refuses broken or hostile files clearly.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, expect } from '@playwright/test';
+import { MODELS, PYTHON, ROOT } from './env.mjs';
+import { requirePlayer } from './helpers.mjs';
+
+/** Run a Python snippet with nam_web importable; its stdout parsed as JSON. */
+function python(script, ...args) {
+  const out = execFileSync(PYTHON, ['-c', script, ...args],
+    { cwd: ROOT, env: { ...process.env, PYTHONPATH: join(ROOT, 'py') } });
+  return JSON.parse(out.toString());
+}
+
+/** The engine's facts and the metadata, straight from nam_web in CPython. */
+function facts(path) {
+  return python(`
+import json, sys
+from nam_web import models, namfile
+doc = namfile.load(sys.argv[1])
+config = models.parse_config(doc)
+print(json.dumps({"parameters": config.num_weights(), "receptive_field": config.receptive_field,
+                  "macs": config.macs_per_sample(), "metadata": doc.metadata or {}, "version": doc.version}))
+`, path);
+}
+
+async function openInspector(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/inspect.html');
+  await expect(page.locator('#status')).toHaveAttribute('data-state', 'ready', { timeout: 45_000 });
+  return errors;
+}
+
+const cell = (page, table, key) => page.locator(`#${table} td[data-key="${key}"]`);
+
+test('shows a capture\'s metadata and engine figures as nam_web computes them', async ({ page, request }) => {
+  await requirePlayer(request);
+  const errors = await openInspector(page);
+  const path = join(MODELS, 'lstm.nam');
+  const want = facts(path);
+  await page.setInputFiles('#file-A', path);
+  await expect(cell(page, 'overview-meta', 'name')).toHaveText(want.metadata.name);
+  await expect(cell(page, 'overview-meta', 'gear_make')).toHaveText(want.metadata.gear_make);
+  await expect(cell(page, 'overview-meta', 'tone_type')).toHaveText(want.metadata.tone_type);
+  await expect(cell(page, 'overview-meta', 'version')).toHaveText(want.version);
+  await expect(cell(page, 'overview-meta', 'date')).toHaveText('2024-10-09 18:44:41');
+  await expect(cell(page, 'overview-facts', 'parameters')).toHaveText(String(want.parameters));
+  await expect(cell(page, 'overview-facts', 'receptive_field_samples')).toHaveText(String(want.receptive_field));
+  await expect(cell(page, 'overview-facts', 'macs_per_sample')).toHaveText(String(want.macs));
+  await expect(cell(page, 'overview-training', 'latency_recommended_samples')).toHaveText('-17');
+  await expect(cell(page, 'overview-cpu', 'cpu-128')).toContainText('% of real time', { timeout: 30_000 });
+
+  await page.click('button[data-view=weights]');
+  const counts = await page.locator('#weights-table tbody tr td:nth-child(3)').allTextContents();
+  expect(counts.map(Number).reduce((a, b) => a + b, 0)).toBe(want.parameters);
+  await expect(page.locator('#weights-table svg.histogram')).toHaveCount(counts.length);
+
+  await page.click('button[data-view=response]');
+  await expect(page.locator('#plots svg.plot')).toHaveCount(4, { timeout: 30_000 });
+  await expect(page.locator('#plots polyline[data-label="A -40 dBFS"]')).toHaveCount(1);
+
+  await page.setInputFiles('#file-B', join(MODELS, 'identity_linear_10.nam'));
+  await page.click('#tab-compare');
+  await expect(page.locator('#compare-table tr.differs', { hasText: 'architecture' })).toContainText('LSTM');
+  await page.click('button[data-view=response]');
+  await expect(page.locator('#plots polyline[data-label="B -40 dBFS"]')).toHaveCount(1, { timeout: 30_000 });
+  expect(errors).toEqual([]);
+});
+
+test('edits metadata with validation and undo, and saves a file with the same weights', async ({ page, request }) => {
+  await requirePlayer(request);
+  await openInspector(page);
+  const original = join(MODELS, 'wavenet.nam');
+  await page.setInputFiles('#file-A', original);
+  await page.click('button[data-view=edit]');
+  const form = page.locator('#edit-form');
+  await form.locator('input[name=name]').fill('Microtubes, bright');
+  await form.locator('input[name=name]').press('Tab');
+  await form.locator('select[name=gear_type]').selectOption('pedal');
+  await form.locator('input[name=input_level_dbu]').fill('95');
+  await form.locator('input[name=input_level_dbu]').press('Tab');
+  await expect(page.locator('#error-input_level_dbu')).toHaveText('95 dBu is outside -40..40 dBu');
+  await form.locator('input[name=input_level_dbu]').fill('10.5');
+  await form.locator('input[name=input_level_dbu]').press('Tab');
+  await expect(page.locator('#error-input_level_dbu')).toHaveText('');
+  await expect(page.locator('#changes tr')).toHaveCount(3);
+  await page.click('#undo');
+  await expect(page.locator('#changes tr')).toHaveCount(2);
+  await expect(form.locator('input[name=input_level_dbu]')).toHaveValue('18.3');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-file')]);
+  const saved = await download.path();
+  const check = python(`
+import json, sys
+import numpy as np
+from nam_web import namfile
+a, b = namfile.load(sys.argv[1]), namfile.load(sys.argv[2])
+print(json.dumps({"same_weights": bool(np.array_equal(a.weights, b.weights)) and a.weights.tobytes() == b.weights.tobytes(),
+                  "same_version": a.version == b.version, "same_config": a.config == b.config,
+                  "metadata": b.metadata}))
+`, original, saved);
+  expect(check.same_weights).toBe(true);
+  expect(check.same_version && check.same_config).toBe(true);
+  expect(check.metadata.name).toBe('Microtubes, bright');
+  expect(check.metadata.gear_type).toBe('pedal');
+  expect(check.metadata.input_level_dbu).toBe(18.3);
+  expect(JSON.parse(readFileSync(original)).metadata.name).toBe('Test Model');
+});
+
+test('refuses broken and hostile files with a clear message and stays responsive', async ({ page, request }) => {
+  await requirePlayer(request);
+  await openInspector(page);
+  const lstm = JSON.parse(readFileSync(join(MODELS, 'lstm.nam')));
+  const cases = [
+    ['not-json.nam', 'this is not json', 'not valid JSON'],
+    ['string.nam', JSON.stringify({ ...lstm, config: { ...lstm.config, hidden_size: '3' } }),
+      '$.config.hidden_size: expected an integer, got str'],
+    ['nested.nam', '['.repeat(200_000), 'nested deeper than 64 levels'],
+    ['nan.nam', JSON.stringify(lstm).replace(/("weights": ?\[)/, '$1NaN, '), 'not finite'],
+  ];
+  for (const [name, text, message] of cases) {
+    await page.setInputFiles('#file-A', { name, mimeType: 'application/json', buffer: Buffer.from(text) });
+    await expect(page.locator('#error')).toContainText(message);
+    await expect(page.locator('#error')).toContainText(name);
+  }
+  // 200 MB: refused from its size, before a byte is read; the page keeps answering.
+  const dataTransfer = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new ArrayBuffer(200 * 2 ** 20)], 'huge.nam'));
+    return dt;
+  });
+  const started = Date.now();
+  await page.dispatchEvent('#drop-A', 'drop', { dataTransfer });
+  await expect(page.locator('#error')).toContainText('huge.nam: file is 200.0 MB');
+  expect(Date.now() - started).toBeLessThan(5_000);
+  // A good file still opens afterwards.
+  await page.setInputFiles('#file-A', join(MODELS, 'identity_linear_10.nam'));
+  await expect(page.locator('#error')).toBeHidden();
+  await expect(cell(page, 'overview-facts', 'parameters')).toHaveText('10');
+});
