@@ -52,8 +52,8 @@ def _lstm(config: dict[str, Any]) -> Layout:
 
 
 def _wavenet(config: dict[str, Any]) -> Layout:
-    if config.get("head") is not None or "condition_dsp" in config:
-        raise KeyError("post-stack head / condition DSP")
+    if config.get("head") is not None:
+        raise KeyError("post-stack head")
     layout: Layout = []
     for a, arr in enumerate(config["layers"]):
         channels, kernel = arr["channels"], arr["kernel_size"]
