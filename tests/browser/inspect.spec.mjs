@@ -114,11 +114,14 @@ test('refuses broken and hostile files with a clear message and stays responsive
   await requirePlayer(request);
   await openInspector(page);
   const lstm = JSON.parse(readFileSync(join(MODELS, 'lstm.nam')));
+  const wavenet = JSON.parse(readFileSync(join(MODELS, 'wavenet.nam')));
+  wavenet.config.layers[0].dilations = [1, 1e9];
   const cases = [
     ['not-json.nam', 'this is not json', 'not valid JSON'],
     ['string.nam', JSON.stringify({ ...lstm, config: { ...lstm.config, hidden_size: '3' } }),
       '$.config.hidden_size: expected an integer, got str'],
     ['nested.nam', '['.repeat(200_000), 'nested deeper than 64 levels'],
+    ['dilation.nam', JSON.stringify(wavenet), '$.config.layers[0].dilations[1]: dilation must be an integer'],
     ['nan.nam', JSON.stringify(lstm).replace(/("weights": ?\[)/, '$1NaN, '), 'not finite'],
   ];
   for (const [name, text, message] of cases) {
