@@ -30,13 +30,21 @@ def test_linear_layout_is_the_taps() -> None:
 def test_lstm_layout_follows_nam_core_order() -> None:
     doc = namfile.load(MODELS / "lstm.nam")
     blocks = weight_layout(doc)
-    assert [(b.name.split(" ")[0], b.shape) for b in blocks] == [
+    assert [(b.name, b.shape) for b in blocks] == [
         ("lstm0.weight", (12, 4)), ("lstm0.bias", (12,)), ("lstm0.initial_hidden", (3,)),
         ("lstm0.initial_cell", (3,)), ("head.weight", (1, 3)), ("head.bias", (1,))]
     assert sum(b.size for b in blocks) == doc.weights.size
     tables = weight_tables(doc)
     last = tables[-1]
     assert last.count == 1 and last.min == doc.weights[-1]
+
+
+def test_wavenet_layout_names_every_tensor_of_an_a2_test_model() -> None:
+    doc = namfile.load(MODELS / "wavenet_a2_max.nam")
+    names = [b.name for b in weight_layout(doc)]
+    assert names[0] == "array0.rechannel" and names[-1] == "head_scale"
+    assert "weights" not in names
+    assert any("film" in n for n in names)
 
 
 def test_every_fixture_gets_tables_that_cover_all_its_weights() -> None:

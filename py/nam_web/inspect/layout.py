@@ -2,9 +2,10 @@
 
 An engine's config may describe its own layout with ``weight_layout()``, returning
 ``[(name, shape), ...]`` in file order (plain tuples, so engines need not import this module).
-For configs that do not (yet), the layouts below follow NeuralAmpModelerCore's ``set_weights_``
-order for the classic formats: Linear, LSTM and the original WaveNet layer arrays. Anything
-else, or any layout that does not add up to the file's weight count, is shown as one block.
+For configs that do not (yet), the functions below derive it from the typed config, in
+NeuralAmpModelerCore's ``set_weights_`` order. A grouped convolution's shape is
+``(groups, out/groups, in/groups, kernel)``: exactly the numbers the file stores. A layout that
+does not add up to the file's weight count is shown as one "weights" block.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from nam_web import models
+from nam_web.models.linear import LinearConfig
+from nam_web.models.lstm import LSTMConfig
+from nam_web.models.wavenet_config import FILM_KEYS, LayerArrayConfig, WaveNetConfig
 from nam_web.namfile import NamDocument
 
 Layout = list[tuple[str, tuple[int, ...]]]
@@ -33,50 +37,58 @@ class WeightBlock:
         return math.prod(self.shape)
 
 
-def _linear(config: dict[str, Any]) -> Layout:
-    layout: Layout = [("taps", (config["receptive_field"],))]
-    return [*layout, ("bias", (1,))] if config["bias"] else layout
+def linear_layout(config: LinearConfig) -> Layout:
+    return [("taps", (config.taps,))] + ([("bias", (1,))] if config.bias else [])
 
 
-def _lstm(config: dict[str, Any]) -> Layout:
-    hidden, inputs = config["hidden_size"], config["input_size"]
-    layout: Layout = []
-    for i in range(config["num_layers"]):
-        layer_in = inputs if i == 0 else hidden
-        layout += [(f"lstm{i}.weight [i f g o gates × (input, hidden)]", (4 * hidden, layer_in + hidden)),
-                   (f"lstm{i}.bias", (4 * hidden,)),
-                   (f"lstm{i}.initial_hidden", (hidden,)),
-                   (f"lstm{i}.initial_cell", (hidden,))]
-    out = config.get("out_channels", 1)
-    return [*layout, ("head.weight", (out, hidden)), ("head.bias", (out,))]
+def lstm_layout(config: LSTMConfig) -> Layout:
+    """Per layer: W (4H × (in+H), gates i f g o), b (4H), initial h and c (H each); then the head."""
+    h, layout = config.hidden_size, []
+    for i in range(config.num_layers):
+        inputs = config.input_size if i == 0 else h
+        layout += [(f"lstm{i}.weight", (4 * h, inputs + h)), (f"lstm{i}.bias", (4 * h,)),
+                   (f"lstm{i}.initial_hidden", (h,)), (f"lstm{i}.initial_cell", (h,))]
+    return [*layout, ("head.weight", (config.out_channels, h)), ("head.bias", (config.out_channels,))]
 
 
-def _wavenet(config: dict[str, Any]) -> Layout:
-    if config.get("head") is not None:
-        raise KeyError("post-stack head")
-    layout: Layout = []
-    for a, arr in enumerate(config["layers"]):
-        channels, kernel = arr["channels"], arr["kernel_size"]
-        conv_out = 2 * channels if arr.get("gated") else channels
-        if not isinstance(kernel, int):
-            raise KeyError("per-layer kernel sizes")
-        layout.append((f"array{a}.rechannel", (channels, arr["input_size"])))
-        for i, d in enumerate(arr["dilations"]):
-            p = f"array{a}.layer{i} (dilation {d})"
-            layout += [(f"{p}.conv", (conv_out, channels, kernel)), (f"{p}.conv_bias", (conv_out,)),
-                       (f"{p}.input_mixin", (conv_out, arr["condition_size"])),
-                       (f"{p}.1x1", (channels, channels)), (f"{p}.1x1_bias", (channels,))]
-        head = arr.get("head") or {"out_channels": arr["head_size"], "bias": arr["head_bias"]}
-        shape = (head["out_channels"], channels) + ((head["kernel_size"],) if "head" in arr else ())
-        layout.append((f"array{a}.head_rechannel", shape))
-        if head["bias"]:
-            layout.append((f"array{a}.head_rechannel_bias", (head["out_channels"],)))
+def _conv(name: str, cin: int, cout: int, kernel: int = 1, bias: bool = True, groups: int = 1) -> Layout:
+    shape = (cout, cin, kernel) if kernel > 1 else (cout, cin)
+    if groups > 1:
+        shape = (groups, cout // groups, cin // groups, *shape[2:])
+    return [(name, shape)] + ([(f"{name}_bias", (cout,))] if bias else [])
+
+
+def _layer_array(p: str, a: LayerArrayConfig) -> Layout:
+    c, b, cc = a.channels, a.bottleneck, a.condition_size
+    layout = _conv(f"{p}.rechannel", a.input_size, c, bias=False)
+    for i, (k, d) in enumerate(zip(a.kernel_sizes, a.dilations, strict=True)):
+        q, g = f"{p}.layer{i} (dilation {d})", a.conv_out(i)
+        layout += _conv(f"{q}.conv", c, g, k, True, a.groups_input)
+        layout += _conv(f"{q}.input_mixin", cc, g, 1, False, a.groups_input_mixin)
+        if a.layer1x1_active:
+            layout += _conv(f"{q}.1x1", b, c, 1, True, a.layer1x1_groups)
+        if a.head1x1_active:
+            layout += _conv(f"{q}.head1x1", b, a.head1x1_out_channels, 1, True, a.head1x1_groups)
+        for key in FILM_KEYS:
+            film = getattr(a.films, key)
+            if film.active:
+                rows = (2 if film.shift else 1) * a.film_dim(key, i)
+                layout += _conv(f"{q}.{key}", cc, rows, 1, True, film.groups)
+    return layout + _conv(f"{p}.head_rechannel", a.skip_size, a.head_size, a.head_kernel_size, a.head_bias)
+
+
+def wavenet_layout(config: WaveNetConfig) -> Layout:
+    """Layer arrays (re-channel, per layer conv/mixin/1×1s/FiLMs, head re-channel), post head, head_scale."""
+    layout = [t for i, a in enumerate(config.layer_arrays) for t in _layer_array(f"array{i}", a)]
+    if config.post_head:
+        for i, (cin, cout, k) in enumerate(config.post_head.conv_shapes()):
+            layout += _conv(f"head.conv{i}", cin, cout, k)
     return [*layout, ("head_scale", (1,))]
 
 
-_CLASSIC_LAYOUTS: dict[str, Callable[[dict[str, Any]], Layout]] = {
-    "Linear": _linear, "LSTM": _lstm, "WaveNet": _wavenet,
-}
+_LAYOUTS: list[tuple[type, Callable[[Any], Layout]]] = [
+    (LinearConfig, linear_layout), (LSTMConfig, lstm_layout), (WaveNetConfig, wavenet_layout),
+]
 
 
 def weight_layout(doc: NamDocument, config: models.ModelConfig | None = None) -> list[WeightBlock]:
@@ -86,12 +98,10 @@ def weight_layout(doc: NamDocument, config: models.ModelConfig | None = None) ->
     """
     config = config or models.parse_config(doc)
     describe = getattr(config, "weight_layout", None)
-    try:
-        layout = describe() if describe else _CLASSIC_LAYOUTS[doc.architecture](doc.config)
-    except (KeyError, TypeError):
-        layout = []
+    if describe is None:
+        describe = next((lambda f=f: f(config) for t, f in _LAYOUTS if isinstance(config, t)), lambda: [])
     blocks, offset = [], 0
-    for name, shape in layout:
+    for name, shape in describe():
         blocks.append(WeightBlock(name, tuple(int(n) for n in shape), offset))
         offset += blocks[-1].size
     if offset != doc.weights.size:
