@@ -12,6 +12,8 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
+from nam_web.errors import NamWebError
+
 PREWARM_BLOCK = 64
 """Block size (samples) NAM Core's prewarm feeds silence in; matching it matches the reference."""
 
@@ -92,3 +94,15 @@ class Model(ABC):
     @property
     def receptive_field(self) -> int:
         return self.config.receptive_field
+
+    @property
+    def slim_breakpoints(self) -> tuple[float, ...]:
+        """Sizes in (0, 1) where a slimmable model switches (NAM Core's breakpoints); () if not slimmable."""
+        return ()
+
+    def set_slim(self, value: float) -> None:
+        """Pick the model size ``value`` ∈ [0, 1] at run time (slimmable models; NAM Core's ``--slim``).
+
+        A model that changes size resets and prewarms, so the new size starts settled.
+        """
+        raise NamWebError(f"{self.config.architecture} models are not slimmable")
