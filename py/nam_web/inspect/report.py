@@ -13,6 +13,7 @@ from nam_web import models
 from nam_web.inspect.metadata import FIELDS, problems
 from nam_web.inspect.weights import nested_documents
 from nam_web.namfile import NamDocument
+from nam_web.player import size_class
 
 MEASURED_FIELDS = (("loudness", "Loudness (dBFS)"), ("gain", "Gain"))
 
@@ -50,9 +51,10 @@ def training_summary(metadata: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def engine_facts(doc: NamDocument, config: models.ModelConfig) -> dict[str, Any]:
-    """Parameter count, receptive field (samples, ms) and MACs per sample of ``doc``'s engine."""
+    """Size class, parameter count, receptive field (samples, ms) and MACs per sample of ``doc``'s engine."""
     rate = doc.effective_sample_rate
     return {
+        "size_class": size_class(config),
         "parameters": config.num_weights(),
         "receptive_field_samples": config.receptive_field,
         "receptive_field_ms": 1000.0 * config.receptive_field / rate,
