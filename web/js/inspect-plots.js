@@ -22,7 +22,7 @@ function logTicks(lo, hi) {
   for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
     for (const m of [1, 2, 5]) { const v = m * 10 ** e; if (v >= lo && v <= hi) ticks.push(v); }
   }
-  return ticks;
+  return ticks.length >= 2 ? ticks : [+lo.toPrecision(2), +hi.toPrecision(2)];
 }
 
 const label = (v) => (Math.abs(v) >= 1000 ? `${+(v / 1000).toPrecision(3)}k` : `${+v.toPrecision(3)}`);
@@ -37,7 +37,8 @@ export function linePlot({ title, xlabel, ylabel, series, logx = false, logy = f
   const ys = series.flatMap((s) => s.y).filter((v) => Number.isFinite(v) && v > -150);
   let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   let [y0, y1] = [ymin ?? Math.min(...ys), ymax ?? Math.max(...ys)];
-  if (!(y1 - y0 >= minSpan)) { const mid = (y0 + y1) / 2; y0 = mid - Math.max(minSpan, 1) / 2; y1 = mid + Math.max(minSpan, 1) / 2; }
+  if (logy && !(y1 > y0 * 1.01)) { y0 /= 10; y1 *= 10; }
+  if (!logy && !(y1 - y0 >= minSpan)) { const mid = (y0 + y1) / 2; y0 = mid - Math.max(minSpan, 1) / 2; y1 = mid + Math.max(minSpan, 1) / 2; }
   if (x1 === x0) x1 = x0 + 1;
   const px = (v) => m.l + ((fx(v) - fx(x0)) / (fx(x1) - fx(x0))) * (width - m.l - m.r);
   const py = (v) => height - m.b - ((fy(Math.min(Math.max(v, y0), y1)) - fy(y0)) / (fy(y1) - fy(y0))) * (height - m.t - m.b);

@@ -60,7 +60,7 @@ async function openBytes(slot, bytes, fileName) {
     $(`file-name-${slot}`).textContent = fileName;
     if (slot === 'A' || !state.slots.A) state.shown = slot;
     render();
-    measure(slot);
+    measureCpu(slot);
   } finally { busy(''); }
 }
 
@@ -76,16 +76,28 @@ async function openFile(slot, file) {
   await openBytes(slot, await file.arrayBuffer(), file.name);
 }
 
-async function measure(slot) {
+async function measureCpu(slot) {
   try {
-    const cpu = await request('cpu', [slot]);
-    state.cpu[slot] = cpu;
+    state.cpu[slot] = await request('cpu', [slot]);
     if (state.shown === slot) renderCpu();
-    const response = await request('response', [slot]);
-    if (response.error) { $('response-status').textContent = response.error; return; }
-    state.responses[slot] = response;
-    renderResponse();
   } catch (err) { showError(err.message); }
+}
+
+// Sine measurements take a few seconds for big models: run them when the plots are first looked at.
+const measuring = {};
+async function measureResponses() {
+  for (const slot of ['A', 'B']) {
+    const opened = state.slots[slot];
+    if (!opened || state.responses[slot] || measuring[slot] === opened) continue;
+    measuring[slot] = opened;
+    try {
+      const response = await request('response', [slot]);
+      if (state.slots[slot] !== opened) continue; // replaced meanwhile
+      if (response.error) { $('response-status').textContent = response.error; continue; }
+      state.responses[slot] = response;
+      renderResponse();
+    } catch (err) { showError(err.message); } finally { delete measuring[slot]; }
+  }
 }
 
 for (const slot of ['A', 'B']) {
@@ -144,6 +156,7 @@ function render() {
   $('show-slot').value = state.shown;
   if (!state.slots[state.shown]) return;
   renderOverview(); renderCpu(); renderWeights(); renderResponse(); renderEdits(); renderCompare();
+  if (!$('view-response').hidden) measureResponses();
 }
 
 function renderOverview() {
@@ -219,7 +232,7 @@ function renderResponse() {
   const series = (fn) => slots.flatMap((s) => fn(state.responses[s], s).map((x) => ({ color: COLORS[s], dash: s === 'B', ...x })));
   const tone = state.responses[slots[0]].levels.tone_hz.toFixed(0);
   $('plots').replaceChildren(
-    linePlot({ title: `Gain curve (${tone} Hz tone)`, xlabel: 'input (dBFS)', ylabel: 'output (dBFS)',
+    linePlot({ title: `Gain curve (${tone} Hz tone)`, xlabel: 'input (dBFS)', ylabel: 'output (dBFS)', minSpan: 12,
       series: series((r, s) => [{ label: s, x: r.levels.input_db, y: r.levels.output_db, markers: true }]) }),
     linePlot({ title: 'Harmonics', xlabel: 'input (dBFS)', ylabel: 'dBc', ymin: -120, ymax: 0,
       series: series((r, s) => r.levels.harmonics_db.slice(0, 5).map((y, i) => ({ label: `${s} H${i + 2}`, x: r.levels.input_db, y, color: HARMONIC_COLORS[i] }))) }),
@@ -332,6 +345,7 @@ $('tabs').addEventListener('click', (e) => {
   if (!view) return;
   for (const b of $('tabs').querySelectorAll('button')) b.classList.toggle('active', b === e.target);
   for (const s of document.querySelectorAll('.view')) s.hidden = s.id !== `view-${view}`;
+  if (view === 'response') measureResponses();
 });
 $('show-slot').addEventListener('change', (e) => {
   if (state.slots[e.target.value]) state.shown = e.target.value;

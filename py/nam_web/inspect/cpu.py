@@ -16,25 +16,29 @@ from nam_web.models.base import Model
 BLOCK_SIZES = (64, 128, 256, 512, 1024, 2048)
 
 
+def _run_for(engine: Model, x: np.ndarray, seconds: float) -> tuple[int, float]:
+    """Process ``x`` repeatedly for at least ``seconds``; (blocks done, seconds taken)."""
+    done, start = 0, time.perf_counter()
+    while True:
+        engine.process(x)
+        done += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return done, elapsed
+
+
 def cpu_load(engine: Model, sample_rate: float, block_sizes: Sequence[int] = BLOCK_SIZES,
-             seconds: float = 0.15, warmup_blocks: int = 2) -> dict[int, float]:
+             seconds: float = 0.15, warmup_seconds: float = 0.4) -> dict[int, float]:
     """``{block size (samples): compute time / block duration}``, timing about ``seconds`` per size.
 
-    The engine is fed quiet noise (−20 dBFS RMS) and reset afterwards.
+    The engine is fed quiet noise (−20 dBFS RMS) after ``warmup_seconds`` of the same (a browser's
+    JIT runs early calls slowly), and prewarmed again afterwards.
     """
     noise = np.random.default_rng(0).standard_normal(max(block_sizes)).astype(np.float32) * 0.1
+    _run_for(engine, noise[:512], warmup_seconds)
     loads = {}
     for block in block_sizes:
-        x = noise[:block]
-        for _ in range(warmup_blocks):
-            engine.process(x)
-        done, start = 0, time.perf_counter()
-        while True:
-            engine.process(x)
-            done += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds:
-                break
+        done, elapsed = _run_for(engine, noise[:block], seconds)
         loads[block] = elapsed / (done * block / sample_rate)
     engine.prewarm()
     return loads
