@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 
-from server import packages
+from server import packages, training
 from server.static import file_response, safe_path
 from server.wheel import ROOT, build_wheel, source_hash
 
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_pyodide(app, settings)
     _add_nam_web_wheel(app, settings)
     # --- feature routers go here (before the static catch-all) ---
+    training.mount(app)
     _add_web(app, settings)
     return app
 

@@ -13,7 +13,7 @@ import sys
 from nam_web import __version__
 from nam_web.errors import NamWebError
 
-COMMANDS = ("info", "render", "edit", "plot")
+COMMANDS = ("info", "render", "edit", "plot", "capture_signal", "train")
 """Subcommand modules, in the order ``--help`` lists them."""
 
 

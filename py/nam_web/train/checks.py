@@ -8,10 +8,12 @@ Only ``error`` results stop training; ``warning`` results are reported and kept 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from nam_web import wav
 from nam_web.errors import WavError
 from nam_web.train.inputs import InputLayout, identify
 from nam_web.wav import Audio
@@ -416,6 +418,20 @@ def analyse(
                 Check("replicate", OK, f"The two validation copies agree (ESR {replicate:.2e}).", replicate)
             )
     return Analysis(layout, latency, checks, x, y)
+
+
+def analyse_files(input_path: str | Path, output_path: str | Path, *, manual_latency: int | None = None,
+                  validation_s: float = 9.0) -> Analysis:
+    """Read and analyse a reamp pair from disk.
+
+    Raises :class:`WavError` on unreadable WAVs, not on failed checks (see :func:`require_pass`).
+    """
+    try:
+        raw = Path(input_path).read_bytes()
+    except OSError as exc:
+        raise WavError(f"cannot open {input_path}: {exc.strerror}") from None
+    return analyse(wav.read(raw), wav.read(output_path), input_bytes=raw, manual_latency=manual_latency,
+                   validation_s=validation_s)
 
 
 def require_pass(analysis: Analysis) -> None:

@@ -8,7 +8,6 @@ fields, and a ``training`` block (settings, latency calibration, data checks, va
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,44 +18,12 @@ from nam_web import wav
 from nam_web.namfile import NamDocument
 from nam_web.train import nets
 from nam_web.train.checks import Analysis
+from nam_web.train.metadata import UserMetadata
 
 EXPORT_VERSION = "0.5.4"
 """The .nam format version written: the 0.5 line loads in every NAM plugin and player."""
 
 LOUDNESS_INPUT = Path(__file__).with_name("resources") / "loudness_input.wav"
-
-GEAR_TYPES = ("amp", "pedal", "pedal_amp", "amp_cab", "amp_pedal_cab", "preamp", "studio")
-TONE_TYPES = ("clean", "overdrive", "crunch", "hi_gain", "fuzz")
-
-
-@dataclass
-class UserMetadata:
-    """What the player tells us about the capture (all optional). Levels in dBu at 0 dBFS."""
-
-    name: str | None = None
-    modeled_by: str | None = None
-    gear_type: str | None = None
-    gear_make: str | None = None
-    gear_model: str | None = None
-    tone_type: str | None = None
-    input_level_dbu: float | None = None
-    output_level_dbu: float | None = None
-
-    def __post_init__(self) -> None:
-        from nam_web.errors import NamWebError
-
-        if self.gear_type is not None and self.gear_type not in GEAR_TYPES:
-            raise NamWebError(f"gear type {self.gear_type!r} is not one of {', '.join(GEAR_TYPES)}")
-        if self.tone_type is not None and self.tone_type not in TONE_TYPES:
-            raise NamWebError(f"tone type {self.tone_type!r} is not one of {', '.join(TONE_TYPES)}")
-        for key in ("input_level_dbu", "output_level_dbu"):
-            value = getattr(self, key)
-            if value is not None and not -60.0 <= float(value) <= 60.0:
-                raise NamWebError(f"{key} {value} dBu is outside −60..60 dBu")
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
-
 
 def _output(model: nets.WaveNet | nets.LSTM, x: np.ndarray) -> np.ndarray:
     device = next(model.parameters()).device

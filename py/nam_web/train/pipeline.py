@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 
 from nam_web import namfile, wav
-from nam_web.errors import WavError
-from nam_web.train.checks import Analysis, analyse, require_pass
-from nam_web.train.export import UserMetadata, to_document
+from nam_web.train.checks import Analysis, require_pass
+from nam_web.train.export import to_document
 from nam_web.train.loop import EpochReport, TrainConfig, Trainer
+from nam_web.train.metadata import UserMetadata
 
 QUALITY_BANDS = (
     (0.01, "great"),
@@ -27,7 +27,7 @@ QUALITY_BANDS = (
     (0.1, "might sound ok"),
     (0.3, "probably won't sound great"),
 )
-"""The NAM trainer's verdicts on validation ESR: below each bound, that verdict; above all, 'something went wrong'."""
+"""The NAM trainer's verdicts on validation ESR: below each bound, that verdict (above all: gone wrong)."""
 
 PLOT_POINTS = 2000
 """Points per curve in the report's target-vs-prediction plot."""
@@ -39,23 +39,6 @@ def quality(esr: float) -> str:
         if esr < bound:
             return verdict
     return "something seems to have gone wrong"
-
-
-def load_pair(
-    input_path: str | Path,
-    output_path: str | Path,
-    *,
-    manual_latency: int | None = None,
-    validation_s: float = 9.0,
-) -> Analysis:
-    """Read and analyse a reamp pair from disk (raises on unreadable WAVs, not on failed checks)."""
-    try:
-        raw = Path(input_path).read_bytes()
-    except OSError as exc:
-        raise WavError(f"cannot open {input_path}: {exc.strerror}") from None
-    x = wav.read(raw)
-    y = wav.read(output_path)
-    return analyse(x, y, input_bytes=raw, manual_latency=manual_latency, validation_s=validation_s)
 
 
 def plot_window(target: np.ndarray, prediction: np.ndarray, sample_rate: int) -> dict[str, Any]:

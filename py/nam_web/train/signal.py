@@ -58,8 +58,8 @@ class CaptureSpec:
 STANDARD = CaptureSpec()
 """The capture signal users download (about 3 minutes)."""
 
-QUICK = CaptureSpec("quick", validation_s=2.0, sweep_s=1.0, noise_s=1.5, plucks_s=3.0, playing_s=8.0)
-"""A short variant (about 25 s) for tests and quick experiments; same structure."""
+QUICK = CaptureSpec("quick", validation_s=1.5, sweep_s=0.5, noise_s=1.0, plucks_s=2.0, playing_s=4.0)
+"""A short variant (about 16 s) for tests and quick experiments; same structure."""
 
 SPECS = {spec.name: spec for spec in (STANDARD, QUICK)}
 
