@@ -61,25 +61,38 @@ def cascade(sections: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]]
     return a, b, c, d
 
 
-def block_matrix(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: float, n: int) -> np.ndarray:
-    """M_N (see the module docstring): maps [x (n); state] to [y (n); next state]."""
-    order = a.shape[0]
-    powers = np.eye(order)[None]  # A^0 .. A^(len−1), grown by doubling
-    while powers.shape[0] < n + 1:
-        step = powers[-1] @ a  # A^len
-        powers = np.concatenate((powers, powers @ step))
-    powers = powers[: n + 1]
-    observe = np.einsum("j,kjl->kl", c, powers[:n])  # C·A^k
-    reach = powers[:n] @ b  # A^k·B
-    h = np.concatenate(([d], observe[: n - 1] @ b, [0.0]))
-    k = np.arange(n)
-    lag = k[:, None] - k[None, :]
-    out = np.empty((n + order, n + order))
-    out[:n, :n] = h[np.where(lag >= 0, lag, n)]
-    out[:n, n:] = observe
-    out[n:, :n] = reach[::-1].T
-    out[n:, n:] = powers[n]
-    return out
+@dataclass(frozen=True)
+class BlockResponse:
+    """How one block of n samples moves through the filter: impulse response h (n), state → output
+    ``observe`` (n × order), input → next state ``reach`` (order × n) and ``advance`` = A^n."""
+
+    h: np.ndarray
+    observe: np.ndarray
+    reach: np.ndarray
+    advance: np.ndarray
+
+    @classmethod
+    def of(cls, a: np.ndarray, b: np.ndarray, c: np.ndarray, d: float, n: int) -> BlockResponse:
+        order = a.shape[0]
+        powers = np.eye(order)[None]  # A^0 .. A^(len−1), grown by doubling
+        while powers.shape[0] < n + 1:
+            step = powers[-1] @ a  # A^len
+            powers = np.concatenate((powers, powers @ step))
+        observe = np.einsum("j,kjl->kl", c, powers[:n])  # C·A^k
+        h = np.concatenate(([d], observe[: n - 1] @ b))
+        return cls(h, observe, (powers[:n] @ b)[::-1].T, powers[n])
+
+    def matrix(self) -> np.ndarray:
+        """M_N (see the module docstring): maps [x (n); state] to [y (n); next state]."""
+        n, order = self.h.size, self.advance.shape[0]
+        k = np.arange(n)
+        lag = k[:, None] - k[None, :]
+        out = np.empty((n + order, n + order))
+        out[:n, :n] = np.concatenate((self.h, [0.0]))[np.where(lag >= 0, lag, n)]
+        out[:n, n:] = self.observe
+        out[n:, :n] = self.reach
+        out[n:, n:] = self.advance
+        return out
 
 
 class StateSpaceFilter:
@@ -91,11 +104,16 @@ class StateSpaceFilter:
         self.state = np.zeros(system[0].shape[0])
         self.set_system(system)
 
-    def set_system(self, system: tuple[np.ndarray, np.ndarray, np.ndarray, float]) -> None:
-        """New coefficients from the next sample on; the state (same order) is kept."""
+    def set_system(self, system: tuple[np.ndarray, np.ndarray, np.ndarray, float], *,
+                   passing: bool = False) -> None:
+        """New coefficients from the next sample on; the state (same order) is kept.
+
+        ``passing``: they will serve one block only (a glide step), so skip the block matrix.
+        """
         if system[0].shape[0] != self.state.size:
             raise ValueError("a filter's order cannot change while it runs")
         self.system = system
+        self.passing = passing
         self._matrices: dict[int, np.ndarray] = {}
 
     def reset(self) -> None:
@@ -106,17 +124,22 @@ class StateSpaceFilter:
         if m is None:
             if len(self._matrices) > 8:
                 self._matrices.clear()
-            m = self._matrices[n] = block_matrix(*self.system, n)
+            m = self._matrices[n] = BlockResponse.of(*self.system, n).matrix()
         return m
 
     def process64(self, x: np.ndarray) -> np.ndarray:
         """Filter ``x`` and return float64 (for detectors that need the precision)."""
         y = np.empty(x.size)
         for start, stop in chunks(x.size, MAX_CHUNK):
-            n = stop - start
-            out = self._matrix(n) @ np.concatenate((x[start:stop], self.state))
-            y[start:stop] = out[:n]
-            self.state = out[n:]
+            n, block = stop - start, x[start:stop]
+            if self.passing:
+                r = BlockResponse.of(*self.system, n)
+                y[start:stop] = np.convolve(block, r.h)[:n] + r.observe @ self.state
+                self.state = r.advance @ self.state + r.reach @ block
+            else:
+                out = self._matrix(n) @ np.concatenate((block, self.state))
+                y[start:stop] = out[:n]
+                self.state = out[n:]
         if not np.isfinite(self.state).all():
             self.state[:] = 0.0  # a NaN must not jam the filter (the plugin zeroes NaN outputs)
         return y

@@ -24,7 +24,7 @@ SHELF_Q = 0.707
 FLAT = 5.0
 GLIDE_S = 0.015
 """Time constant (s) with which the sounding knob values follow the set ones."""
-GLIDE_BLOCK = 64
+GLIDE_BLOCK = 128
 """While gliding, coefficients are updated every this many samples."""
 
 
@@ -142,7 +142,7 @@ class ToneStack:
 
         self.sounding = ToneKnobs(toward(now.bass, target.bass), toward(now.mid, target.mid),
                                   toward(now.treble, target.treble))
-        self.filter.set_system(self._system(self.sounding))
+        self.filter.set_system(self._system(self.sounding), passing=self.sounding != target)
 
     def process(self, x: np.ndarray) -> np.ndarray:
         x = as_block(x)

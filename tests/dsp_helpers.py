@@ -1,0 +1,33 @@
+"""Helpers shared by the amp-chain tests: streaming in random block sizes, tone measurement."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def stream(process, x: np.ndarray, seed: int = 0, max_block: int = 400) -> np.ndarray:
+    """Run ``process`` over ``x`` cut into random blocks (including empty ones)."""
+    rng = np.random.default_rng(seed)
+    out, i = [], 0
+    while i < x.size:
+        n = int(rng.integers(0, max_block))
+        out.append(process(x[i:i + n]))
+        i += n
+    return np.concatenate(out)
+
+
+def tone(frequency: float, rate: float, seconds: float, amplitude: float = 0.5) -> np.ndarray:
+    t = np.arange(int(rate * seconds)) / rate
+    return (amplitude * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
+
+
+def tone_level(y: np.ndarray, frequency: float, rate: float) -> float:
+    """Amplitude of the ``frequency`` component of ``y`` (least-squares sine + cosine fit)."""
+    t = np.arange(y.size) / rate
+    basis = np.stack((np.sin(2 * np.pi * frequency * t), np.cos(2 * np.pi * frequency * t)), axis=1)
+    coef, *_ = np.linalg.lstsq(basis, y.astype(np.float64), rcond=None)
+    return float(np.hypot(*coef))
+
+
+def db(ratio: float) -> float:
+    return 20.0 * float(np.log10(ratio))
