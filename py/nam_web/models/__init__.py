@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
 import numpy as np
 
 from nam_web import namfile
@@ -60,7 +61,8 @@ def build(doc: namfile.NamDocument, options: EngineOptions | None = None, at: st
     """
     arch = architecture_of(doc, at)
     config = parse_config(doc, at)
-    return arch.engine_type(config, doc.weights.astype(np.float32), doc.sample_rate, options or EngineOptions())
+    weights = doc.weights.astype(np.float32)
+    return arch.engine_type(config, weights, doc.sample_rate, options or EngineOptions())
 
 
 def load(path: str | Path, options: EngineOptions | None = None) -> Model:
@@ -76,4 +78,5 @@ def _register_builtin() -> None:
 
 _register_builtin()
 
-__all__ = ["ARCHITECTURES", "Architecture", "EngineOptions", "Model", "ModelConfig", "build", "load", "parse_config", "register"]
+__all__ = ["ARCHITECTURES", "Architecture", "EngineOptions", "Model", "ModelConfig", "build", "load",
+           "parse_config", "register"]

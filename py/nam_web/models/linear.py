@@ -58,6 +58,8 @@ class Linear(Model):
 
     def process(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
+        if x.size == 0:
+            return np.zeros(0, dtype=np.float32)
         window = np.concatenate((self.history, x))
         y = np.convolve(window, self.h, mode="valid").astype(np.float32)
         if self.history.size:

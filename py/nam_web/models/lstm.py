@@ -117,6 +117,7 @@ class _Cell:
         self.tanh_c = np.zeros(hidden, dtype=np.float32)
         self.half = np.full(3 * hidden, 0.5, dtype=np.float32)
         self._allocate(PREWARM_BLOCK)
+        self.reset()
 
     def _allocate(self, frames: int) -> None:
         """Room for blocks of up to ``frames`` samples; keeps the current hidden state."""
