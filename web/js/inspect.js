@@ -191,15 +191,36 @@ function renderOverview() {
   $('overview-warnings').textContent = problems.length ? `Metadata the editor would refuse: ${problems.join('; ')}` : '';
 }
 
+const compact = (v) => (Array.isArray(v) ? v.map(compact).join(', ') : v && typeof v === 'object' ? JSON.stringify(v) : fmt(v));
+
+/** An engine's summary: scalars as a list; a list of objects (layer arrays) as a table, one row each. */
 function summaryList(summary) {
+  const box = document.createElement('div');
   const dl = document.createElement('dl');
   dl.className = 'summary';
+  box.append(dl);
   for (const [k, v] of Object.entries(summary || {})) {
+    if (Array.isArray(v) && v.length && v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
+      const columns = [...new Set(v.flatMap(Object.keys))];
+      const table = document.createElement('table');
+      table.className = 'grid arrays';
+      table.dataset.key = k;
+      const head = table.createTHead().insertRow();
+      for (const c of ['#', ...columns]) head.append(Object.assign(document.createElement('th'), { textContent: c.replaceAll('_', ' ') }));
+      const body = table.createTBody();
+      v.forEach((row, i) => {
+        const tr = body.insertRow();
+        for (const c of [i, ...columns.map((col) => compact(row[col]))]) tr.insertCell().textContent = c;
+      });
+      const h = document.createElement('h4'); h.textContent = k.replaceAll('_', ' ');
+      box.append(h, table);
+      continue;
+    }
     const dt = document.createElement('dt'); dt.textContent = k.replaceAll('_', ' ');
-    const dd = document.createElement('dd'); dd.textContent = typeof v === 'object' ? JSON.stringify(v) : fmt(v);
+    const dd = document.createElement('dd'); dd.textContent = compact(v);
     dl.append(dt, dd);
   }
-  return dl;
+  return box;
 }
 
 function renderCpu() {
@@ -214,11 +235,30 @@ function renderWeights() {
   const body = $('weights-table').tBodies[0];
   body.replaceChildren(...state.slots[state.shown].weights.map((t) => {
     const tr = document.createElement('tr');
+    tr.className = 'tensor';
+    tr.title = 'Click for a larger histogram';
     const cells = [t.name, t.shape.join(' × '), t.count, fmt(t.min), fmt(t.max), fmt(t.mean), fmt(t.std), t.zeros, t.nonfinite];
     for (const c of cells) { const td = document.createElement('td'); td.textContent = c; tr.append(td); }
     const td = document.createElement('td'); td.append(histogram(t.histogram[0], t.histogram[1])); tr.append(td);
+    tr.addEventListener('click', () => toggleHistogram(tr, t));
     return tr;
   }));
+}
+
+/** A full-size histogram (as a step line) under a tensor's row; a second click hides it. */
+function toggleHistogram(tr, t) {
+  if (tr.nextSibling?.classList.contains('detail')) { tr.nextSibling.remove(); return; }
+  const [edges, counts] = t.histogram;
+  const x = edges.flatMap((e, i) => (i === 0 ? [e] : [e, e]));
+  const y = counts.flatMap((c) => [c, c]);
+  const detail = document.createElement('tr');
+  detail.className = 'detail';
+  const td = document.createElement('td');
+  td.colSpan = 10;
+  td.append(linePlot({ title: `${t.name}: ${t.count} weights`, xlabel: 'weight value', ylabel: 'count', ymin: 0,
+    series: [{ label: state.shown, x: x.slice(0, y.length), y, color: COLORS[state.shown] }], width: 640, height: 220 }));
+  detail.append(td);
+  tr.after(detail);
 }
 
 const COLORS = { A: '#e8a33d', B: '#4aa3df' };
