@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from conftest import MODELS
 from nam_web import namfile
+from nam_web.errors import NamWebError
 from nam_web.inspect.response import FLOOR_DB, frequency_response, level_sweep, measure
 
 RATE = 48000.0
@@ -53,3 +54,8 @@ def test_measure_an_identity_model_is_flat_and_clean() -> None:
     assert np.max(np.abs(response.frequency[0].gain_db)) < 1e-4
     data = response.to_json()
     assert set(data) == {"sample_rate", "levels", "frequency"}
+
+
+def test_a_model_that_blows_up_is_reported() -> None:
+    with np.errstate(over="ignore"), pytest.raises(NamWebError, match=r"not finite .* at 0 dBFS"):
+        level_sweep(lambda x: np.exp(1e3 * x.astype(np.float32)), RATE, levels_db=[-60.0, 0.0])

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from nam_web import models
+from nam_web.errors import NamWebError
 from nam_web.namfile import NamDocument
 
 Process = Callable[[np.ndarray], np.ndarray]
@@ -75,6 +76,15 @@ class FrequencyResponse:
         return asdict(self)
 
 
+def _run(process: Process, x: np.ndarray, what: str) -> np.ndarray:
+    """``process(x)`` as float64; a model whose output blows up is reported, not plotted."""
+    y = np.asarray(process(x.astype(np.float32)), dtype=np.float64)
+    if not np.isfinite(y).all():
+        raise NamWebError(f"the model's output is not finite (NaN or infinite) for {what}; "
+                          "its weights are probably damaged")
+    return y
+
+
 def level_sweep(process: Process, sample_rate: float, *, levels_db: Sequence[float] = LEVELS_DB,
                 tone_hz: float = 1000.0, harmonics: int = 8, settle: int = WINDOW) -> LevelSweep:
     """Step a tone of ``tone_hz`` through ``levels_db``; ``settle`` samples are skipped at each step."""
@@ -86,7 +96,7 @@ def level_sweep(process: Process, sample_rate: float, *, levels_db: Sequence[flo
     out_db, thd, dc, harm = [], [], [], []
     orders = [h for h in range(2, harmonics + 1) if h * k < WINDOW // 2]
     for level in levels_db:
-        y = np.asarray(process((10 ** (level / 20) * cycle).astype(np.float32)), dtype=np.float64)
+        y = _run(process, 10 ** (level / 20) * cycle, f"a {tone_hz:.0f} Hz tone at {level:g} dBFS")
         spectrum = np.abs(np.fft.rfft(y[-WINDOW:])) * (2.0 / WINDOW)
         fundamental = spectrum[k]
         partials = np.array([spectrum[h * k] for h in orders])
@@ -112,7 +122,7 @@ def frequency_response(process: Process, sample_rate: float, *, level_db: float 
     sweep[:fade] *= np.sin(np.linspace(0, np.pi / 2, fade)) ** 2
     sweep[-fade:] *= np.cos(np.linspace(0, np.pi / 2, fade)) ** 2
     x = np.concatenate((10 ** (level_db / 20) * sweep, np.zeros(tail)))
-    y = np.asarray(process(x.astype(np.float32)), dtype=np.float64)
+    y = _run(process, x, f"a sine sweep at {level_db:g} dBFS")
     y = y - y[-tail // 2:].mean()  # a constant DC offset is not part of the response
     n = x.size
     power_in, power_out = np.abs(np.fft.rfft(x)) ** 2, np.abs(np.fft.rfft(y)) ** 2
