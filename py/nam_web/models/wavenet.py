@@ -42,8 +42,13 @@ from nam_web.models.wavenet_weights import Conv, LayerArrayWeights, LayerWeights
 ON_WASM = sys.platform == "emscripten"
 """Inside Pyodide: NumPy without BLAS and without SIMD transcendental functions."""
 
-MAX_CHUNK = 4096
+MAX_CHUNK = 1024
 """Longest stretch (samples) processed at once; longer blocks are cut (the output does not change)."""
+
+PAD = 16
+"""Chunks are computed a multiple of PAD columns wide: BLAS rounds a column differently when it falls
+in a partial panel, which would make the output depend (by ~1e-5) on how the signal is cut. The
+extra columns land in each history's future, which the next block overwrites before reading."""
 
 F32 = np.float32
 
@@ -79,8 +84,11 @@ class _History:
         self.buffer = np.zeros((channels, self.capacity), dtype=F32)
         item = self.buffer.itemsize
         self._all_taps = np.lib.stride_tricks.as_strided(
-            self.buffer, shape=(kernel, channels, self.capacity - self.lookback),
-            strides=(dilation * item, self.capacity * item, item), writeable=False)
+            self.buffer,
+            shape=(kernel, channels, self.capacity - self.lookback),
+            strides=(dilation * item, self.capacity * item, item),
+            writeable=False,
+        )
         self.pos = self.lookback
 
     def reset(self) -> None:
@@ -91,13 +99,13 @@ class _History:
         """Make room for n samples; return the window to write them to."""
         if self.pos + n > self.capacity:
             lb = self.lookback
-            self.buffer[:, :lb] = self.buffer[:, self.pos - lb:self.pos]
+            self.buffer[:, :lb] = self.buffer[:, self.pos - lb : self.pos]
             self.pos = lb
-        return self.buffer[:, self.pos:self.pos + n]
+        return self.buffer[:, self.pos : self.pos + n]
 
     def taps(self, n: int) -> np.ndarray:
         start = self.pos - self.lookback
-        return self._all_taps[:, :, start:start + n]
+        return self._all_taps[:, :, start : start + n]
 
     def end(self, n: int) -> None:
         self.pos += n
@@ -111,11 +119,11 @@ class _FiLM:
         self.weight = _f32(np.concatenate([conv.weight[:, :, 0], conv.bias[:, None]], axis=1))
 
     def apply(self, x: np.ndarray, cond1: np.ndarray, scratch: np.ndarray) -> None:
-        scale_shift = scratch[:self.weight.shape[0]]
+        scale_shift = scratch[: self.weight.shape[0]]
         product(self.weight, cond1, scale_shift)
-        x *= scale_shift[:self.dim]
+        x *= scale_shift[: self.dim]
         if scale_shift.shape[0] > self.dim:
-            x += scale_shift[self.dim:]
+            x += scale_shift[self.dim :]
 
 
 @dataclass
@@ -149,12 +157,15 @@ class _Layer:
                 self.affine, self.activation = folded
         self.history = _History(a.channels, self.kernel, self.dilation)
 
-        k, c, cc = self.kernel, self.channels, self.cond
+        k, c = self.kernel, self.channels
         conv_w = w.conv.weight.transpose(0, 2, 1).reshape(self.conv_rows, k * c)  # column k·C + c
         conv_b = w.conv.bias[:, None]
         mix_w = w.mixin.weight[:, :, 0]
-        fused_input = "input_mixin_pre_film" in self.films or "input_mixin_post_film" in self.films \
+        fused_input = (
+            "input_mixin_pre_film" in self.films
+            or "input_mixin_post_film" in self.films
             or "conv_post_film" in self.films
+        )
         self.split_mixin = fused_input
         g = self.affine.gain
         if not self.split_mixin:  # S rows: [c; 1; taps]
@@ -166,14 +177,18 @@ class _Layer:
         self.w_1x1 = None
         if w.layer1x1 is not None:  # reads [a; 1]
             l1 = w.layer1x1.weight[:, :, 0]
-            self.w_1x1 = _f32(np.concatenate([s * l1, (w.layer1x1.bias + o * l1.sum(axis=1))[:, None]], axis=1))
+            self.w_1x1 = _f32(
+                np.concatenate([s * l1, (w.layer1x1.bias + o * l1.sum(axis=1))[:, None]], axis=1)
+            )
         self.head1x1 = w.head1x1
         self.skip_is_a = w.head1x1 is None or "head1x1_post_film" not in self.films
         """The skip output is a linear function of a (folded into the head); else it is materialised."""
         self.w_head1x1 = None
         if w.head1x1 is not None and not self.skip_is_a:
             h1 = w.head1x1.weight[:, :, 0]
-            self.w_head1x1 = _f32(np.concatenate([s * h1, (w.head1x1.bias + o * h1.sum(axis=1))[:, None]], axis=1))
+            self.w_head1x1 = _f32(
+                np.concatenate([s * h1, (w.head1x1.bias + o * h1.sum(axis=1))[:, None]], axis=1)
+            )
         self.skip_rows = self.bottleneck if self.skip_is_a else w.head1x1.weight.shape[0]
 
     def skip_map(self) -> np.ndarray:
@@ -187,26 +202,33 @@ class _Layer:
         h1 = self.head1x1.weight[:, :, 0]
         return np.concatenate([s * h1, (self.head1x1.bias + o * h1.sum(axis=1))[:, None]], axis=1)
 
-    def run(self, x: np.ndarray, stack: np.ndarray, slot: np.ndarray, scratch: _Scratch,
-            x_next: np.ndarray, n: int) -> None:
+    def run(
+        self,
+        x: np.ndarray,
+        stack: np.ndarray,
+        slot: np.ndarray,
+        scratch: _Scratch,
+        x_next: np.ndarray,
+        n: int,
+    ) -> None:
         """Process one block. ``x``: input (channels, n) — already in the history window unless a
         conv pre-FiLM needs it in scratch; ``stack``: [c; 1; taps…] rows; ``slot``: this layer's rows of Z
         ([skip-or-a; 1]); ``x_next``: where the residual output goes."""
         cc, films, b = self.cond, self.films, self.bottleneck
-        cond1 = stack[:cc + 1]
+        cond1 = stack[: cc + 1]
         window = self.history.begin(n)
         if "conv_pre_film" in films:
             np.copyto(window, x)
             films["conv_pre_film"].apply(window, cond1, scratch.film)
-        taps_rows = stack[cc + 1:cc + 1 + self.kernel * self.channels]
+        taps_rows = stack[cc + 1 : cc + 1 + self.kernel * self.channels]
         np.copyto(taps_rows.reshape(self.kernel, self.channels, n), self.history.taps(n))
         a = slot[:b] if self.skip_is_a else scratch.a[:b]
         a1 = slot if self.skip_is_a else scratch.a  # [a; 1]
-        z = a if self.gating is GatingMode.NONE else scratch.z[:self.conv_rows]
+        z = a if self.gating is GatingMode.NONE else scratch.z[: self.conv_rows]
         if not self.split_mixin:
-            product(self.w_in, stack[:cc + 1 + self.kernel * self.channels], z)
+            product(self.w_in, stack[: cc + 1 + self.kernel * self.channels], z)
         else:
-            product(self.w_in, stack[cc:cc + 1 + self.kernel * self.channels], z)
+            product(self.w_in, stack[cc : cc + 1 + self.kernel * self.channels], z)
             if "conv_post_film" in films:
                 films["conv_post_film"].apply(z, cond1, scratch.film)
             c_in = stack[:cc]
@@ -214,7 +236,7 @@ class _Layer:
                 c_in = scratch.cond[:cc]
                 np.copyto(c_in, stack[:cc])
                 films["input_mixin_pre_film"].apply(c_in, cond1, scratch.film)
-            mix = scratch.mix[:self.conv_rows]
+            mix = scratch.mix[: self.conv_rows]
             product(self.w_mix, c_in, mix)
             if "input_mixin_post_film" in films:
                 films["input_mixin_post_film"].apply(mix, cond1, scratch.film)
@@ -239,15 +261,17 @@ class _Layer:
         if "activation_post_film" in films:
             films["activation_post_film"].apply(a, cond1, scratch.film)
         if self.w_1x1 is not None:
-            r = scratch.residual[:self.channels]
+            r = scratch.residual[: self.channels]
             product(self.w_1x1, a1, r)
-            if self.gating is GatingMode.BLENDED and "layer1x1_post_film" in films:  # NAM Core applies it here only
+            if (
+                self.gating is GatingMode.BLENDED and "layer1x1_post_film" in films
+            ):  # NAM Core applies it here only
                 films["layer1x1_post_film"].apply(r, cond1, scratch.film)
             np.add(x, r, out=x_next)
         else:
             np.copyto(x_next, x)
         if not self.skip_is_a:
-            skip = slot[:self.skip_rows]
+            skip = slot[: self.skip_rows]
             product(self.w_head1x1, a1, skip)
             films["head1x1_post_film"].apply(skip, cond1, scratch.film)
 
@@ -289,19 +313,22 @@ class _HeadConv:
         self.cin, self.cout, self.kernel = cin, cout, k
         self.history = _History(cin, k, dilation)
         bias = conv.bias if conv.bias is not None else np.zeros(cout)
-        self.weight = _f32(extra_scale * np.concatenate(
-            [bias[:, None], conv.weight.transpose(0, 2, 1).reshape(cout, k * cin)], axis=1))  # rows [1; taps]
+        self.weight = _f32(
+            extra_scale
+            * np.concatenate([bias[:, None], conv.weight.transpose(0, 2, 1).reshape(cout, k * cin)], axis=1)
+        )  # rows [1; taps]
         self.stack = np.empty((0, 0), dtype=F32)
 
-    def run(self, x_into: Callable[[np.ndarray], None], out: np.ndarray, n: int) -> None:
-        """``x_into(window)`` writes the input block; the conv output goes to ``out``."""
+    def run(self, x_into: Callable[[np.ndarray], None], out: np.ndarray, n: int, advance: int) -> None:
+        """``x_into(window)`` writes the (padded, n wide) input; the conv output goes to ``out``;
+        the history then moves on by ``advance`` real samples."""
         x_into(self.history.begin(n))
         if self.stack.shape[1] != n:
             self.stack = np.empty((1 + self.kernel * self.cin, n), dtype=F32)
             self.stack[0] = 1.0
         np.copyto(self.stack[1:].reshape(self.kernel, self.cin, n), self.history.taps(n))
         product(self.weight, self.stack, out)
-        self.history.end(n)
+        self.history.end(advance)
 
 
 class _LayerArray:
@@ -319,6 +346,8 @@ class _Plan:
     """Buffers and views for one block size n (rebuilt when n changes)."""
 
     n: int
+    """Columns computed: the chunk length rounded up to a multiple of PAD."""
+    input: np.ndarray
     stacks: list[np.ndarray]
     z_all: np.ndarray
     slots: list[list[np.ndarray]]
@@ -332,8 +361,9 @@ class _Plan:
 class WaveNet(Model):
     """Streaming WaveNet matching NeuralAmpModelerCore (``nam::wavenet::WaveNet``)."""
 
-    def __init__(self, config: WaveNetConfig, weights: np.ndarray, sample_rate: float | None,
-                 options: EngineOptions) -> None:
+    def __init__(
+        self, config: WaveNetConfig, weights: np.ndarray, sample_rate: float | None, options: EngineOptions
+    ) -> None:
         self.full_config = config
         self.sample_rate = sample_rate
         self.options = options
@@ -349,13 +379,18 @@ class WaveNet(Model):
             self.condition_model = build(config.condition_dsp, options, "$.config.condition_dsp")
             cond_rate = config.condition_dsp.sample_rate
             if (cond_rate or namfile.NamDocument.DEFAULT_SAMPLE_RATE) != (
-                    sample_rate or namfile.NamDocument.DEFAULT_SAMPLE_RATE):
-                raise NamFileError(f"condition_dsp sample rate {cond_rate} Hz differs from the model's "
-                                   f"{sample_rate} Hz", "$.config.condition_dsp.sample_rate")
+                sample_rate or namfile.NamDocument.DEFAULT_SAMPLE_RATE
+            ):
+                raise NamFileError(
+                    f"condition_dsp sample rate {cond_rate} Hz differs from the model's {sample_rate} Hz",
+                    "$.config.condition_dsp.sample_rate",
+                )
         fast = options.fast_tanh
-        self.arrays = [_LayerArray(a, w, fast) for a, w in zip(config.layer_arrays, parsed.arrays, strict=True)]
+        self.arrays = [
+            _LayerArray(a, w, fast) for a, w in zip(config.layer_arrays, parsed.arrays, strict=True)
+        ]
         self.head_scale = parsed.head_scale
-        self.post_activation = (config.post_head.activation.function(fast) if config.post_head else None)
+        self.post_activation = config.post_head.activation.function(fast) if config.post_head else None
         self.post_convs = [_HeadConv(c) for c in parsed.post_head]
         self._build_head(parsed.head_scale)
         self._plan: _Plan | None = None
@@ -383,7 +418,7 @@ class WaveNet(Model):
             pos = int(offsets[ai])
             for layer, r in zip(arr.layers, arr.slot_rows, strict=True):
                 sm = layer.skip_map()
-                sum_map[:, pos:pos + r - 1] += sm[:, :-1]
+                sum_map[:, pos : pos + r - 1] += sm[:, :-1]
                 sum_map[:, pos + r - 1] += sm[:, -1]  # its ones row
                 pos += r
             if carried is not None:
@@ -429,27 +464,30 @@ class WaveNet(Model):
         x = np.asarray(x, dtype=F32).reshape(-1)
         out = np.empty(x.size, dtype=F32)
         for start in range(0, x.size, MAX_CHUNK):
-            chunk = x[start:start + MAX_CHUNK]
-            out[start:start + chunk.size] = self.process_channels(chunk)[0]
+            chunk = x[start : start + MAX_CHUNK]
+            out[start : start + chunk.size] = self.process_channels(chunk)[0]
         return out
 
     def process_channels(self, x: np.ndarray) -> np.ndarray:
         """One chunk (≤ MAX_CHUNK samples) → all output channels, (out_channels, n) float32."""
         n = x.size
-        plan = self._plan if self._plan is not None and self._plan.n == n else self._make_plan(n)
-        x2 = x.reshape(1, n)
-        cond = x2
+        width = -(-n // PAD) * PAD
+        plan = self._plan if self._plan is not None and self._plan.n == width else self._make_plan(width)
+        np.copyto(plan.input[0, :n], x)
+        cond = plan.input[:, :n]
         if self.condition_model is not None:
             cond = _channels(self.condition_model, x)
         with np.errstate(over="ignore"):
-            return self._run(plan, x2, cond, n)
+            return self._run(plan, cond, n)[:, :n]
 
-    def _run(self, plan: _Plan, x2: np.ndarray, cond: np.ndarray, n: int) -> np.ndarray:
-        layer_input = x2
+    def _run(self, plan: _Plan, cond: np.ndarray, advance: int) -> np.ndarray:
+        """One chunk, computed ``plan.n`` columns wide; the histories move on by ``advance`` samples."""
+        n = plan.n
+        layer_input = plan.input
         for ai, arr in enumerate(self.arrays):
             cc = arr.config.condition_size
             stack = plan.stacks[ai]
-            np.copyto(stack[:cc], cond)
+            np.copyto(stack[:cc, :advance], cond)
             layers = arr.layers
             first = layers[0]
             dst = plan.x_scratch[ai][0]
@@ -467,19 +505,21 @@ class WaveNet(Model):
                 else:
                     x_next = plan.carries[ai]
                 layer.run(x_in, stack, plan.slots[ai][li], plan.scratch[ai], x_next, n)
-                layer.history.end(n)
+                layer.history.end(advance)
             layer_input = plan.carries[ai]
             head_conv = self.head_convs[ai]
             if head_conv is not None:
                 head_map = self.head_maps[ai]
                 prev = plan.head_out[ai - 1] if ai > 0 and self.head_convs[ai - 1] is not None else None
 
-                def head_input(window: np.ndarray, head_map: np.ndarray = head_map,
-                               prev: np.ndarray | None = prev) -> None:
+                def head_input(
+                    window: np.ndarray, head_map: np.ndarray = head_map, prev: np.ndarray | None = prev
+                ) -> None:
                     product(head_map, plan.z_all, window)
                     if prev is not None:
                         window += prev
-                head_conv.run(head_input, plan.head_out[ai], n)
+
+                head_conv.run(head_input, plan.head_out[ai], n, advance)
         if self.final_map is not None:
             out = np.empty((self.final_map.shape[0], n), dtype=F32)
             product(self.final_map, plan.z_all, out)
@@ -490,7 +530,7 @@ class WaveNet(Model):
             for conv in self.post_convs:
                 self.post_activation(work)
                 nxt = np.empty((conv.cout, n), dtype=F32)
-                conv.run(lambda window, work=work: np.copyto(window, work), nxt, n)
+                conv.run(lambda window, work=work: np.copyto(window, work), nxt, n, advance)
                 work = nxt
             out = work
         return out
@@ -506,7 +546,7 @@ class WaveNet(Model):
             stacks.append(stack)
             arr_slots = []
             for r in arr.slot_rows:
-                slot = z_all[pos:pos + r]
+                slot = z_all[pos : pos + r]
                 slot[-1] = 1.0
                 arr_slots.append(slot)
                 pos += r
@@ -516,14 +556,29 @@ class WaveNet(Model):
             a_buf = np.zeros((a_rows, n), dtype=F32)
             a_buf[-1] = 1.0
             film_rows = max([2 * f.dim for layer in arr.layers for f in layer.films.values()] or [1])
-            scratch.append(_Scratch(np.zeros((widest, n), F32), a_buf, np.zeros((widest, n), F32),
-                                    np.zeros((a.condition_size, n), F32), np.zeros((film_rows, n), F32),
-                                    np.zeros((a.channels, n), F32)))
+            scratch.append(
+                _Scratch(
+                    np.zeros((widest, n), F32),
+                    a_buf,
+                    np.zeros((widest, n), F32),
+                    np.zeros((a.condition_size, n), F32),
+                    np.zeros((film_rows, n), F32),
+                    np.zeros((a.channels, n), F32),
+                )
+            )
             carries.append(np.zeros((a.channels, n), dtype=F32))
-            head_out.append(np.zeros((a.head_size, n), dtype=F32) if self.head_convs[ai] is not None else None)
-            x_scratch.append([np.zeros((a.channels, n), F32) if "conv_pre_film" in layer.films else None
-                              for layer in arr.layers])
-        self._plan = _Plan(n, stacks, z_all, slots, scratch, carries, head_out, x_scratch)
+            head_out.append(
+                np.zeros((a.head_size, n), dtype=F32) if self.head_convs[ai] is not None else None
+            )
+            x_scratch.append(
+                [
+                    np.zeros((a.channels, n), F32) if "conv_pre_film" in layer.films else None
+                    for layer in arr.layers
+                ]
+            )
+        self._plan = _Plan(
+            n, np.zeros((1, n), dtype=F32), stacks, z_all, slots, scratch, carries, head_out, x_scratch
+        )
         return self._plan
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
 from enum import Enum
+from itertools import pairwise
 from typing import Any
 
 from nam_web import namfile
@@ -44,8 +45,16 @@ class GatingMode(Enum):
     BLENDED = "blended"  # α·act(top) + (1 − α)·top, α = secondary(bottom)
 
 
-FILM_KEYS = ("conv_pre_film", "conv_post_film", "input_mixin_pre_film", "input_mixin_post_film",
-             "activation_pre_film", "activation_post_film", "layer1x1_post_film", "head1x1_post_film")
+FILM_KEYS = (
+    "conv_pre_film",
+    "conv_post_film",
+    "input_mixin_pre_film",
+    "input_mixin_post_film",
+    "activation_pre_film",
+    "activation_post_film",
+    "layer1x1_post_film",
+    "head1x1_post_film",
+)
 """FiLM positions inside a layer, in NAM Core's weight order."""
 
 
@@ -122,10 +131,16 @@ class LayerArrayConfig:
 
     def film_dim(self, key: str, layer: int) -> int:
         """Rows a FiLM at position ``key`` modulates."""
-        return {"conv_pre_film": self.channels, "conv_post_film": self.conv_out(layer),
-                "input_mixin_pre_film": self.condition_size, "input_mixin_post_film": self.conv_out(layer),
-                "activation_pre_film": self.conv_out(layer), "activation_post_film": self.bottleneck,
-                "layer1x1_post_film": self.channels, "head1x1_post_film": self.head1x1_out_channels}[key]
+        return {
+            "conv_pre_film": self.channels,
+            "conv_post_film": self.conv_out(layer),
+            "input_mixin_pre_film": self.condition_size,
+            "input_mixin_post_film": self.conv_out(layer),
+            "activation_pre_film": self.conv_out(layer),
+            "activation_post_film": self.bottleneck,
+            "layer1x1_post_film": self.channels,
+            "head1x1_post_film": self.head1x1_out_channels,
+        }[key]
 
     def num_weights(self) -> int:
         c, b, cc = self.channels, self.bottleneck, self.condition_size
@@ -143,7 +158,9 @@ class LayerArrayConfig:
                 if film.active:
                     rows = (2 if film.shift else 1) * self.film_dim(key, i)
                     n += rows * (cc // film.groups) + rows
-        n += self.skip_size * self.head_size * self.head_kernel_size + (self.head_size if self.head_bias else 0)
+        n += self.skip_size * self.head_size * self.head_kernel_size + (
+            self.head_size if self.head_bias else 0
+        )
         return n
 
     def macs_per_sample(self) -> int:
@@ -240,18 +257,28 @@ class WaveNetConfig(ModelConfig):
     def summary(self) -> dict[str, Any]:
         arrays = []
         for a in self.layer_arrays:
-            arrays.append({
-                "channels": a.channels, "bottleneck": a.bottleneck,
-                "kernel_sizes": list(a.kernel_sizes), "dilations": list(a.dilations),
-                "activation": _collapse([_describe(x) for x in a.activations]),
-                "gating": _collapse([g.value for g in a.gating_modes]),
-                "head_size": a.head_size,
-                **({"slimmable_channels": list(a.slimmable_channels)} if a.slimmable_channels else {}),
-            })
-        out: dict[str, Any] = {"layer_arrays": arrays, "receptive_field": self.receptive_field,
-                               "head_scale": self.head_scale}
+            arrays.append(
+                {
+                    "channels": a.channels,
+                    "bottleneck": a.bottleneck,
+                    "kernel_sizes": list(a.kernel_sizes),
+                    "dilations": list(a.dilations),
+                    "activation": _collapse([_describe(x) for x in a.activations]),
+                    "gating": _collapse([g.value for g in a.gating_modes]),
+                    "head_size": a.head_size,
+                    **({"slimmable_channels": list(a.slimmable_channels)} if a.slimmable_channels else {}),
+                }
+            )
+        out: dict[str, Any] = {
+            "layer_arrays": arrays,
+            "receptive_field": self.receptive_field,
+            "head_scale": self.head_scale,
+        }
         if self.post_head:
-            out["post_head"] = {"channels": self.post_head.channels, "kernel_sizes": list(self.post_head.kernel_sizes)}
+            out["post_head"] = {
+                "channels": self.post_head.channels,
+                "kernel_sizes": list(self.post_head.kernel_sizes),
+            }
         if self.condition_dsp is not None:
             out["condition_dsp"] = self.condition_dsp.architecture
         return out
@@ -261,10 +288,15 @@ class WaveNetConfig(ModelConfig):
         channels = self.slim_channels(ratio)
         arrays = []
         for i, (a, c) in enumerate(zip(self.layer_arrays, channels, strict=True)):
-            arrays.append(replace(
-                a, channels=c, bottleneck=slim_bottleneck(a, c),
-                input_size=a.input_size if i == 0 else channels[i - 1],
-                head_size=a.head_size if i == len(channels) - 1 else channels[i + 1]))
+            arrays.append(
+                replace(
+                    a,
+                    channels=c,
+                    bottleneck=slim_bottleneck(a, c),
+                    input_size=a.input_size if i == 0 else channels[i - 1],
+                    head_size=a.head_size if i == len(channels) - 1 else channels[i + 1],
+                )
+            )
         return replace(self, layer_arrays=tuple(arrays))
 
     def slim_channels(self, ratio: float) -> list[int]:
@@ -298,8 +330,10 @@ def _collapse(items: list[str]) -> str | list[str]:
 
 # --- parsing ------------------------------------------------------------------------------------
 
-def _int(obj: dict[str, Any], key: str, at: str, lo: int = 1, hi: int = MAX_CHANNELS,
-         default: int | None = None) -> int:
+
+def _int(
+    obj: dict[str, Any], key: str, at: str, lo: int = 1, hi: int = MAX_CHANNELS, default: int | None = None
+) -> int:
     if default is not None and key not in obj:
         return default
     value = require(obj, key, int, at)
@@ -335,8 +369,11 @@ def _parse_film(layer: dict[str, Any], key: str, at: str) -> FiLM:
         return FiLM()
     if not isinstance(raw, dict):
         raise NamFileError("a FiLM entry must be an object {active, shift, groups} or false", f"{at}.{key}")
-    return FiLM(_bool(raw, "active", f"{at}.{key}", True), _bool(raw, "shift", f"{at}.{key}", True),
-                _int(raw, "groups", f"{at}.{key}", default=1))
+    return FiLM(
+        _bool(raw, "active", f"{at}.{key}", True),
+        _bool(raw, "shift", f"{at}.{key}", True),
+        _int(raw, "groups", f"{at}.{key}", default=1),
+    )
 
 
 def _parse_gating(layer: dict[str, Any], n: int, at: str) -> tuple[list[GatingMode], list[Activation | None]]:
@@ -349,13 +386,16 @@ def _parse_gating(layer: dict[str, Any], n: int, at: str) -> tuple[list[GatingMo
             try:
                 modes.append(GatingMode(m))
             except ValueError:
-                raise NamFileError(f"gating_mode must be \"none\", \"gated\" or \"blended\", got {m!r}",
-                                   where) from None
+                raise NamFileError(
+                    f'gating_mode must be "none", "gated" or "blended", got {m!r}', where
+                ) from None
         secondaries: list[Activation | None] = []
         raw_sec = layer.get("secondary_activation")
         if isinstance(raw_sec, list) and len(raw_sec) != n and any(m is not GatingMode.NONE for m in modes):
-            raise NamFileError(f"secondary_activation has {len(raw_sec)} entries but there are {n} dilations",
-                               f"{at}.secondary_activation")
+            raise NamFileError(
+                f"secondary_activation has {len(raw_sec)} entries but there are {n} dilations",
+                f"{at}.secondary_activation",
+            )
         for i, mode in enumerate(modes):
             if mode is GatingMode.NONE:
                 secondaries.append(None)
@@ -379,11 +419,15 @@ def _parse_head(layer: dict[str, Any], at: str) -> tuple[int, int, int, bool]:
         if not isinstance(head, dict):
             raise NamFileError("head must be an object {out_channels, kernel_size, bias}", f"{at}.head")
         hat = f"{at}.head"
-        return (_int(head, "out_channels", hat), _int(head, "kernel_size", hat, hi=MAX_KERNEL),
-                _int(head, "head_dilation", hat, hi=MAX_DILATION, default=1), _bool(head, "bias", hat))
+        return (
+            _int(head, "out_channels", hat),
+            _int(head, "kernel_size", hat, hi=MAX_KERNEL),
+            _int(head, "head_dilation", hat, hi=MAX_DILATION, default=1),
+            _bool(head, "bias", hat),
+        )
     if "head_size" in layer:
         return _int(layer, "head_size", at), 1, 1, _bool(layer, "head_bias", at)
-    raise NamFileError("expected a \"head\" object or legacy \"head_size\" and \"head_bias\"", at)
+    raise NamFileError('expected a "head" object or legacy "head_size" and "head_bias"', at)
 
 
 def _parse_slimmable(layer: dict[str, Any], channels: int, at: str) -> tuple[int, ...] | None:
@@ -394,8 +438,9 @@ def _parse_slimmable(layer: dict[str, Any], channels: int, at: str) -> tuple[int
     method = raw.get("method", "")
     if method != SLIMMABLE_METHOD:
         if method:
-            raise NamFileError(f"unsupported slimmable method {method!r} (known: {SLIMMABLE_METHOD})",
-                               f"{sat}.method")
+            raise NamFileError(
+                f"unsupported slimmable method {method!r} (known: {SLIMMABLE_METHOD})", f"{sat}.method"
+            )
         return None
     kwargs = raw.get("kwargs") or {}
     if "allowed_channels" not in kwargs:
@@ -404,10 +449,12 @@ def _parse_slimmable(layer: dict[str, Any], channels: int, at: str) -> tuple[int
     where = f"{sat}.kwargs.allowed_channels"
     if not allowed or any(isinstance(c, bool) or not isinstance(c, int) for c in allowed):
         raise NamFileError("allowed_channels must be a non-empty list of integers", where)
-    if any(b <= a for a, b in zip(allowed, allowed[1:], strict=False)) or allowed[0] < 1:
+    if any(b <= a for a, b in pairwise(allowed)) or allowed[0] < 1:
         raise NamFileError("allowed_channels must be positive and ascending", where)
     if allowed[-1] != channels:
-        raise NamFileError(f"the last allowed_channels entry ({allowed[-1]}) must equal channels ({channels})", where)
+        raise NamFileError(
+            f"the last allowed_channels entry ({allowed[-1]}) must equal channels ({channels})", where
+        )
     return tuple(allowed)
 
 
@@ -420,10 +467,14 @@ def _parse_layer_array(layer: Any, at: str) -> LayerArrayConfig:
     condition_size = _int(layer, "condition_size", at)
     dilations = require(layer, "dilations", list, at)
     if not 1 <= len(dilations) <= MAX_LAYERS:
-        raise NamFileError(f"dilations must list 1..{MAX_LAYERS} layers, got {len(dilations)}", f"{at}.dilations")
+        raise NamFileError(
+            f"dilations must list 1..{MAX_LAYERS} layers, got {len(dilations)}", f"{at}.dilations"
+        )
     for i, d in enumerate(dilations):
         if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= MAX_DILATION:
-            raise NamFileError(f"dilation must be an integer in 1..{MAX_DILATION}, got {d!r}", f"{at}.dilations[{i}]")
+            raise NamFileError(
+                f"dilation must be an integer in 1..{MAX_DILATION}, got {d!r}", f"{at}.dilations[{i}]"
+            )
     n = len(dilations)
     if "kernel_size" in layer and "kernel_sizes" in layer:
         raise NamFileError("give either kernel_size or kernel_sizes, not both", at)
@@ -431,7 +482,9 @@ def _parse_layer_array(layer: Any, at: str) -> LayerArrayConfig:
         kernel_sizes = _per_layer(require(layer, "kernel_sizes", list, at), n, "kernel_sizes", at)
         for i, k in enumerate(kernel_sizes):
             if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_KERNEL:
-                raise NamFileError(f"kernel size must be an integer in 1..{MAX_KERNEL}", f"{at}.kernel_sizes[{i}]")
+                raise NamFileError(
+                    f"kernel size must be an integer in 1..{MAX_KERNEL}", f"{at}.kernel_sizes[{i}]"
+                )
     elif "kernel_size" in layer:
         kernel_sizes = [_int(layer, "kernel_size", at, hi=MAX_KERNEL)] * n
     else:
@@ -439,8 +492,10 @@ def _parse_layer_array(layer: Any, at: str) -> LayerArrayConfig:
     if "activation" not in layer:
         raise NamFileError("missing key 'activation'", at)
     raw_act = layer["activation"]
-    activations = [Activation.from_json(a, f"{at}.activation" + (f"[{i}]" if isinstance(raw_act, list) else ""))
-                   for i, a in enumerate(_per_layer(raw_act, n, "activation", at))]
+    activations = [
+        Activation.from_json(a, f"{at}.activation" + (f"[{i}]" if isinstance(raw_act, list) else ""))
+        for i, a in enumerate(_per_layer(raw_act, n, "activation", at))
+    ]
     modes, secondaries = _parse_gating(layer, n, at)
     head_size, head_kernel, head_dilation, head_bias = _parse_head(layer, at)
 
@@ -460,13 +515,29 @@ def _parse_layer_array(layer: Any, at: str) -> LayerArrayConfig:
     films = LayerFiLMs(**{key: _parse_film(layer, key, at) for key in FILM_KEYS})
 
     config = LayerArrayConfig(
-        input_size=input_size, condition_size=condition_size, channels=channels, bottleneck=bottleneck,
-        kernel_sizes=tuple(kernel_sizes), dilations=tuple(dilations), activations=tuple(activations),
-        gating_modes=tuple(modes), secondary_activations=tuple(secondaries), head_size=head_size,
-        head_kernel_size=head_kernel, head_dilation=head_dilation, head_bias=head_bias,
-        groups_input=groups_input, groups_input_mixin=groups_mixin, layer1x1_active=l1_active,
-        layer1x1_groups=l1_groups, head1x1_active=h1_active, head1x1_out_channels=h1_out,
-        head1x1_groups=h1_groups, films=films, slimmable_channels=_parse_slimmable(layer, channels, at))
+        input_size=input_size,
+        condition_size=condition_size,
+        channels=channels,
+        bottleneck=bottleneck,
+        kernel_sizes=tuple(kernel_sizes),
+        dilations=tuple(dilations),
+        activations=tuple(activations),
+        gating_modes=tuple(modes),
+        secondary_activations=tuple(secondaries),
+        head_size=head_size,
+        head_kernel_size=head_kernel,
+        head_dilation=head_dilation,
+        head_bias=head_bias,
+        groups_input=groups_input,
+        groups_input_mixin=groups_mixin,
+        layer1x1_active=l1_active,
+        layer1x1_groups=l1_groups,
+        head1x1_active=h1_active,
+        head1x1_out_channels=h1_out,
+        head1x1_groups=h1_groups,
+        films=films,
+        slimmable_channels=_parse_slimmable(layer, channels, at),
+    )
     _check_layer_array(config, at)
     return config
 
@@ -474,64 +545,106 @@ def _parse_layer_array(layer: Any, at: str) -> LayerArrayConfig:
 def _check_layer_array(a: LayerArrayConfig, at: str) -> None:
     """NAM Core's structural rules (its constructors throw on these)."""
     if not a.layer1x1_active and a.bottleneck != a.channels:
-        raise NamFileError(f"without layer1x1, bottleneck ({a.bottleneck}) must equal channels ({a.channels})", at)
+        raise NamFileError(
+            f"without layer1x1, bottleneck ({a.bottleneck}) must equal channels ({a.channels})", at
+        )
     if a.films.layer1x1_post_film.active and not a.layer1x1_active:
-        raise NamFileError("layer1x1_post_film cannot be active when layer1x1 is not", f"{at}.layer1x1_post_film")
+        raise NamFileError(
+            "layer1x1_post_film cannot be active when layer1x1 is not", f"{at}.layer1x1_post_film"
+        )
     if a.films.head1x1_post_film.active and not a.head1x1_active:
         raise NamFileError("head1x1_post_film needs an active head1x1", f"{at}.head1x1_post_film")
-    _divides(a.groups_input, {"channels": a.channels, "2·bottleneck": a.conv_out(0), "bottleneck": a.bottleneck},
-             f"{at}.groups_input")
-    _divides(a.groups_input_mixin, {"condition_size": a.condition_size, "bottleneck": a.bottleneck},
-             f"{at}.groups_input_mixin")
+    _divides(
+        a.groups_input,
+        {"channels": a.channels, "2·bottleneck": a.conv_out(0), "bottleneck": a.bottleneck},
+        f"{at}.groups_input",
+    )
+    _divides(
+        a.groups_input_mixin,
+        {"condition_size": a.condition_size, "bottleneck": a.bottleneck},
+        f"{at}.groups_input_mixin",
+    )
     if a.layer1x1_active:
-        _divides(a.layer1x1_groups, {"bottleneck": a.bottleneck, "channels": a.channels}, f"{at}.layer1x1.groups")
+        _divides(
+            a.layer1x1_groups, {"bottleneck": a.bottleneck, "channels": a.channels}, f"{at}.layer1x1.groups"
+        )
     if a.head1x1_active:
-        _divides(a.head1x1_groups, {"bottleneck": a.bottleneck, "out_channels": a.head1x1_out_channels},
-                 f"{at}.head1x1.groups")
+        _divides(
+            a.head1x1_groups,
+            {"bottleneck": a.bottleneck, "out_channels": a.head1x1_out_channels},
+            f"{at}.head1x1.groups",
+        )
     for key in FILM_KEYS:
         film = getattr(a.films, key)
         if film.active:
             dims = {"condition_size": a.condition_size}
-            dims.update({f"{key} rows": (2 if film.shift else 1) * a.film_dim(key, i) for i in range(a.num_layers)})
+            dims.update(
+                {f"{key} rows": (2 if film.shift else 1) * a.film_dim(key, i) for i in range(a.num_layers)}
+            )
             _divides(film.groups, dims, f"{at}.{key}.groups")
     for i, (act, sec) in enumerate(zip(a.activations, a.secondary_activations, strict=True)):
         for which, cfg in (("activation", act), ("secondary_activation", sec)):
-            if cfg is not None and cfg.negative_slopes is not None and len(cfg.negative_slopes) != a.bottleneck:
-                raise NamFileError(f"PReLU has {len(cfg.negative_slopes)} negative_slopes for {a.bottleneck} "
-                                   f"channels (layer {i})", f"{at}.{which}")
+            if (
+                cfg is not None
+                and cfg.negative_slopes is not None
+                and len(cfg.negative_slopes) != a.bottleneck
+            ):
+                raise NamFileError(
+                    f"PReLU has {len(cfg.negative_slopes)} negative_slopes for {a.bottleneck} "
+                    f"channels (layer {i})",
+                    f"{at}.{which}",
+                )
     if a.slimmable_channels:
         if a.head_kernel_size != 1:
             raise NamFileError("a slimmable layer array needs head kernel_size 1", f"{at}.slimmable")
-        if a.groups_input != 1 or a.groups_input_mixin != 1 or (a.layer1x1_active and a.layer1x1_groups != 1) \
-                or (a.head1x1_active and a.head1x1_groups != 1):
-            raise NamFileError("slimming grouped convolutions is not supported (all groups must be 1)",
-                               f"{at}.slimmable")
+        if (
+            a.groups_input != 1
+            or a.groups_input_mixin != 1
+            or (a.layer1x1_active and a.layer1x1_groups != 1)
+            or (a.head1x1_active and a.head1x1_groups != 1)
+        ):
+            raise NamFileError(
+                "slimming grouped convolutions is not supported (all groups must be 1)", f"{at}.slimmable"
+            )
     if a.receptive_field > MAX_RECEPTIVE_FIELD:
-        raise NamFileError(f"receptive field {a.receptive_field} samples is absurd (limit {MAX_RECEPTIVE_FIELD})",
-                           f"{at}.dilations")
+        raise NamFileError(
+            f"receptive field {a.receptive_field} samples is absurd (limit {MAX_RECEPTIVE_FIELD})",
+            f"{at}.dilations",
+        )
 
 
 def _parse_post_head(raw: dict[str, Any], in_channels: int, at: str) -> PostStackHead:
     if "in_channels" in raw and raw["in_channels"] is not None:
         legacy = _int(raw, "in_channels", at)
         if legacy != in_channels:
-            raise NamFileError(f"head.in_channels ({legacy}) must equal the last layer array's head size "
-                               f"({in_channels})", f"{at}.in_channels")
+            raise NamFileError(
+                f"head.in_channels ({legacy}) must equal the last layer array's head size ({in_channels})",
+                f"{at}.in_channels",
+            )
     kernels = require(raw, "kernel_sizes", list, at)
     if not kernels:
         raise NamFileError("kernel_sizes must not be empty", f"{at}.kernel_sizes")
     for i, k in enumerate(kernels):
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_KERNEL:
-            raise NamFileError(f"kernel size must be an integer in 1..{MAX_KERNEL}", f"{at}.kernel_sizes[{i}]")
+            raise NamFileError(
+                f"kernel size must be an integer in 1..{MAX_KERNEL}", f"{at}.kernel_sizes[{i}]"
+            )
     if "activation" not in raw:
         raise NamFileError("missing key 'activation'", at)
-    head = PostStackHead(in_channels, _int(raw, "channels", at), _int(raw, "out_channels", at), tuple(kernels),
-                         Activation.from_json(raw["activation"], f"{at}.activation"))
+    head = PostStackHead(
+        in_channels,
+        _int(raw, "channels", at),
+        _int(raw, "out_channels", at),
+        tuple(kernels),
+        Activation.from_json(raw["activation"], f"{at}.activation"),
+    )
     for i, (cin, _, _) in enumerate(head.conv_shapes()):
         act = head.activation
         if act.negative_slopes is not None and len(act.negative_slopes) != cin:
-            raise NamFileError(f"PReLU has {len(act.negative_slopes)} slopes but head conv {i} has {cin} inputs",
-                               f"{at}.activation")
+            raise NamFileError(
+                f"PReLU has {len(act.negative_slopes)} slopes but head conv {i} has {cin} inputs",
+                f"{at}.activation",
+            )
     return head
 
 
@@ -544,24 +657,37 @@ def _parse_wavenet(config: dict[str, Any], at: str) -> WaveNetConfig:
     arrays = tuple(_parse_layer_array(layer, f"{at}.layers[{i}]") for i, layer in enumerate(layers))
     in_channels = _int(config, "in_channels", at, default=1)
     if in_channels != 1:
-        raise NamFileError(f"only mono-input WaveNets are supported (in_channels {in_channels})", f"{at}.in_channels")
+        raise NamFileError(
+            f"only mono-input WaveNets are supported (in_channels {in_channels})", f"{at}.in_channels"
+        )
     if arrays[0].input_size != in_channels:
-        raise NamFileError(f"input_size {arrays[0].input_size} of the first layer array must be {in_channels} "
-                           "(mono input)", f"{at}.layers[0].input_size")
+        raise NamFileError(
+            f"input_size {arrays[0].input_size} of the first layer array must be {in_channels} (mono input)",
+            f"{at}.layers[0].input_size",
+        )
     for i in range(1, len(arrays)):
         prev, cur = arrays[i - 1], arrays[i]
         if cur.input_size != prev.channels:
-            raise NamFileError(f"input_size ({cur.input_size}) must equal the previous array's channels "
-                               f"({prev.channels})", f"{at}.layers[{i}].input_size")
+            raise NamFileError(
+                f"input_size ({cur.input_size}) must equal the previous array's channels ({prev.channels})",
+                f"{at}.layers[{i}].input_size",
+            )
         if cur.channels != prev.head_size:
-            raise NamFileError(f"channels ({cur.channels}) must equal the previous array's head size "
-                               f"({prev.head_size})", f"{at}.layers[{i}].channels")
+            raise NamFileError(
+                f"channels ({cur.channels}) must equal the previous array's head size ({prev.head_size})",
+                f"{at}.layers[{i}].channels",
+            )
         if cur.skip_size != prev.head_size:
-            raise NamFileError(f"the previous array's head size ({prev.head_size}) must equal this array's "
-                               f"skip size ({cur.skip_size})", f"{at}.layers[{i}]")
+            raise NamFileError(
+                f"the previous array's head size ({prev.head_size}) must equal this array's "
+                f"skip size ({cur.skip_size})",
+                f"{at}.layers[{i}]",
+            )
     state = sum(a.state_floats() for a in arrays)
     if state > MAX_STATE_FLOATS:
-        raise NamFileError(f"the model would keep {state} floats of history; refusing absurd sizes", f"{at}.layers")
+        raise NamFileError(
+            f"the model would keep {state} floats of history; refusing absurd sizes", f"{at}.layers"
+        )
 
     head_scale = require(config, "head_scale", (int, float), at)
     post_head = None
@@ -576,13 +702,19 @@ def _parse_wavenet(config: dict[str, Any], at: str) -> WaveNetConfig:
         cond_out = condition_config.out_channels if isinstance(condition_config, WaveNetConfig) else 1
         for i, a in enumerate(arrays):
             if a.condition_size != cond_out:
-                raise NamFileError(f"condition_size ({a.condition_size}) must equal the condition_dsp's outputs "
-                                   f"({cond_out})", f"{at}.layers[{i}].condition_size")
+                raise NamFileError(
+                    f"condition_size ({a.condition_size}) must equal the condition_dsp's outputs "
+                    f"({cond_out})",
+                    f"{at}.layers[{i}].condition_size",
+                )
     else:
         for i, a in enumerate(arrays):
             if a.condition_size != in_channels:
-                raise NamFileError(f"condition_size ({a.condition_size}) must equal in_channels ({in_channels}) "
-                                   "without a condition_dsp", f"{at}.layers[{i}].condition_size")
+                raise NamFileError(
+                    f"condition_size ({a.condition_size}) must equal in_channels ({in_channels}) "
+                    "without a condition_dsp",
+                    f"{at}.layers[{i}].condition_size",
+                )
 
     wc = WaveNetConfig(arrays, float(head_scale), post_head, in_channels, condition_doc, condition_config)
     if wc.slimmable and post_head is not None:

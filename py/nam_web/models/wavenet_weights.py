@@ -22,7 +22,7 @@ from nam_web.models.wavenet_config import FILM_KEYS, LayerArrayConfig, WaveNetCo
 
 @dataclass
 class Conv:
-    """A causal convolution: ``weight`` (out, in, kernel), tap kernel−1 is the current sample; ``bias`` (out,)."""
+    """Causal convolution: ``weight`` (out, in, kernel), tap kernel−1 = current sample; ``bias`` (out,)."""
 
     weight: np.ndarray
     bias: np.ndarray | None
@@ -63,7 +63,7 @@ class _Reader:
         self.pos = 0
 
     def take(self, n: int) -> np.ndarray:
-        out = self.w[self.pos:self.pos + n]
+        out = self.w[self.pos : self.pos + n]
         self.pos += n
         return out
 
@@ -72,7 +72,7 @@ class _Reader:
         blocks = self.take(cout * ipg * kernel).reshape(groups, opg, ipg, kernel)
         weight = np.zeros((cout, cin, kernel))
         for g in range(groups):
-            weight[g * opg:(g + 1) * opg, g * ipg:(g + 1) * ipg] = blocks[g]
+            weight[g * opg : (g + 1) * opg, g * ipg : (g + 1) * ipg] = blocks[g]
         return Conv(weight, self.take(cout).copy() if bias else None)
 
 
@@ -85,7 +85,7 @@ def _read_array(r: _Reader, a: LayerArrayConfig) -> LayerArrayWeights:
         conv = r.conv(c, g, k, True, a.groups_input)
         mixin = r.conv(cc, g, 1, False, a.groups_input_mixin)
         layer1x1 = r.conv(b, c, 1, True, a.layer1x1_groups) if a.layer1x1_active else None
-        head1x1 = (r.conv(b, a.head1x1_out_channels, 1, True, a.head1x1_groups) if a.head1x1_active else None)
+        head1x1 = r.conv(b, a.head1x1_out_channels, 1, True, a.head1x1_groups) if a.head1x1_active else None
         films = {}
         for key in FILM_KEYS:
             film = getattr(a.films, key)
@@ -108,7 +108,9 @@ def unpack(config: WaveNetConfig, weights: np.ndarray) -> WaveNetWeights:
     return WaveNetWeights(arrays, post, head_scale)
 
 
-def slim(config: WaveNetConfig, weights: WaveNetWeights, ratio: float) -> tuple[WaveNetConfig, WaveNetWeights]:
+def slim(
+    config: WaveNetConfig, weights: WaveNetWeights, ratio: float
+) -> tuple[WaveNetConfig, WaveNetWeights]:
     """The sub-network NAM Core runs at slimmable size ``ratio``: leading channels of every matrix."""
     small = config.slimmed(ratio)
     arrays = []
@@ -118,12 +120,22 @@ def slim(config: WaveNetConfig, weights: WaveNetWeights, ratio: float) -> tuple[
         layers = []
         for i, lw in enumerate(w.layers):
             g = cut.conv_out(i)
-            films = {key: conv.sliced((2 if getattr(cut.films, key).shift else 1) * cut.film_dim(key, i), cc)
-                     for key, conv in lw.films.items()}
-            layers.append(LayerWeights(
-                lw.conv.sliced(g, c), lw.mixin.sliced(g, cc),
-                lw.layer1x1.sliced(c, b) if lw.layer1x1 else None,
-                lw.head1x1.sliced(cut.head1x1_out_channels, b) if lw.head1x1 else None, films))
-        arrays.append(LayerArrayWeights(w.rechannel.sliced(c, cut.input_size), layers,
-                                        w.head.sliced(cut.head_size, cut.skip_size)))
+            films = {
+                key: conv.sliced((2 if getattr(cut.films, key).shift else 1) * cut.film_dim(key, i), cc)
+                for key, conv in lw.films.items()
+            }
+            layers.append(
+                LayerWeights(
+                    lw.conv.sliced(g, c),
+                    lw.mixin.sliced(g, cc),
+                    lw.layer1x1.sliced(c, b) if lw.layer1x1 else None,
+                    lw.head1x1.sliced(cut.head1x1_out_channels, b) if lw.head1x1 else None,
+                    films,
+                )
+            )
+        arrays.append(
+            LayerArrayWeights(
+                w.rechannel.sliced(c, cut.input_size), layers, w.head.sliced(cut.head_size, cut.skip_size)
+            )
+        )
     return small, WaveNetWeights(arrays, [], weights.head_scale)
