@@ -144,3 +144,35 @@ test('refuses broken and hostile files with a clear message and stays responsive
   await expect(page.locator('#error')).toBeHidden();
   await expect(cell(page, 'overview-facts', 'parameters')).toHaveText('10');
 });
+
+test('opens models from the library and saves edits as a new library entry', async ({ page, request }) => {
+  await requirePlayer(request);
+  await openInspector(page);
+  const original = readFileSync(join(MODELS, 'lstm.nam'));
+  const id = await page.evaluate(async (data) => {
+    const { library } = await import('/js/library.js');
+    return library.add({ name: 'Darkglass LSTM', fileName: 'lstm.nam', bytes: new Uint8Array(data).buffer });
+  }, [...original]);
+  await page.goto(`/inspect.html?model=${id}`);
+  await expect(cell(page, 'overview-meta', 'file')).toHaveText('lstm.nam', { timeout: 45_000 });
+  await page.selectOption('#library-slot', 'B');
+  await page.selectOption('#library', String(id));
+  await expect(page.locator('#file-name-B')).toHaveText('lstm.nam');
+
+  await page.click('button[data-view=edit]');
+  await page.locator('#edit-form input[name=name]').fill('Darkglass, edited');
+  await page.locator('#edit-form input[name=name]').press('Tab');
+  await expect(page.locator('#changes tr')).toHaveCount(1);
+  await page.click('#save-library');
+  await expect(page.locator('#edit-status')).toContainText('Added');
+  const records = await page.evaluate(async () => {
+    const { library } = await import('/js/library.js');
+    return (await library.list()).map((r) => ({ name: r.name, text: new TextDecoder().decode(r.bytes) }));
+  });
+  expect(records.map((r) => r.name)).toEqual(['Darkglass LSTM', 'Darkglass, edited']);
+  expect(records[0].text).toBe(original.toString());
+  const [before, after] = [JSON.parse(original), JSON.parse(records[1].text)];
+  expect(after.metadata.name).toBe('Darkglass, edited');
+  expect(after.weights).toEqual(before.weights);
+  expect(after.weights.every((w, i) => Object.is(w, before.weights[i]))).toBe(true);
+});
