@@ -72,11 +72,15 @@ class InspectorSession:
             raise NamWebError(f"slot {slot} has no model open")
         return self.slots[slot]
 
-    def open(self, slot: str, data: bytes, file_name: str) -> str:
-        """Read a .nam file into ``slot`` (A or B) and describe it; a bad file leaves the slot empty."""
+    def open(self, slot: str, path: str, file_name: str) -> str:
+        """Read the .nam file at ``path`` into ``slot`` (A or B) and describe it.
+
+        (The page writes a dropped file into Pyodide's file system first.) A bad file leaves the
+        slot empty and returns its error.
+        """
         self.slots.pop(slot, None)
         try:
-            doc = namfile.loads(bytes(data))
+            doc = namfile.load(path)
             info = describe(doc)
             tables = [t.to_json() for t in weight_tables(doc)]
         except (NamWebError, RecursionError, MemoryError) as exc:
