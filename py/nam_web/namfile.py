@@ -31,6 +31,9 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_NESTING = 64
 """Deepest JSON nesting accepted; real files nest about 10 levels."""
 
+FILE = ""
+"""Error path for problems with the file as a whole (size, encoding, JSON syntax), not one value."""
+
 KNOWN_KEYS = ("version", "metadata", "architecture", "config", "weights", "sample_rate")
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 _JSON_STRING_RE = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -76,17 +79,27 @@ def _type_names(types: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(t, t.__name__) for t in seq)
 
 
+def _overflows(value: int) -> bool:
+    try:
+        float(value)
+    except OverflowError:
+        return True
+    return False
+
+
 def parse_weights(raw: Any, at: str = "$.weights") -> np.ndarray:
     """The weights list as float64 (bit-exact copy of the JSON numbers); must be finite numbers."""
     if not isinstance(raw, list):
         raise NamFileError(f"weights must be a list of numbers, got {type(raw).__name__}", at)
+    if not set(map(type, raw)) <= {int, float}:  # NumPy would quietly read "0.5", true or [1]
+        bad = next(i for i, w in enumerate(raw) if type(w) not in (int, float))
+        raise NamFileError(f"weight is not a number: {raw[bad]!r}", f"{at}[{bad}]")
     try:
         weights = np.array(raw, dtype=np.float64)
-    except (TypeError, ValueError):
-        weights = None
-    if weights is None or weights.ndim != 1:
-        bad = next(i for i, w in enumerate(raw) if isinstance(w, bool) or not isinstance(w, int | float))
-        raise NamFileError(f"weight is not a number: {raw[bad]!r}", f"{at}[{bad}]")
+    except OverflowError:  # an integer beyond float range
+        bad = next(i for i, w in enumerate(raw) if isinstance(w, int) and _overflows(w))
+        raise NamFileError("weight is a huge integer (not finite as a float); the file is damaged",
+                           f"{at}[{bad}]") from None
     finite = np.isfinite(weights)
     if not finite.all():
         bad = int(np.argmin(finite))
@@ -173,25 +186,30 @@ def check_nesting(data: bytes, limit: int = MAX_NESTING) -> None:
     step = (np.isin(skeleton, (ord("["), ord("{"))).astype(np.int32)
             - np.isin(skeleton, (ord("]"), ord("}"))).astype(np.int32))
     if step.size and int(np.cumsum(step).max()) > limit:
-        raise NamFileError(f"JSON is nested deeper than {limit} levels; not a .nam file")
+        raise NamFileError(f"JSON is nested deeper than {limit} levels; not a .nam file", FILE)
+
+
+def _too_big(what: str, size: int, max_bytes: int) -> NamFileError:
+    return NamFileError(f"{what} is {size / 2**20:.1f} MB; .nam files larger than {max_bytes / 2**20:.0f} MB "
+                        "are refused", FILE)
 
 
 def loads(data: str | bytes, *, max_bytes: int = MAX_FILE_BYTES) -> NamDocument:
     """Parse .nam text or bytes, refusing oversized, deeply nested or malformed documents."""
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     if len(raw) > max_bytes:
-        raise NamFileError(
-            f"file is {len(raw) / 2**20:.1f} MB; .nam files larger than {max_bytes / 2**20:.0f} MB are refused"
-        )
+        raise _too_big("file", len(raw), max_bytes)
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark some editors write
     check_nesting(raw)
     try:
         doc = json.loads(raw)
     except UnicodeDecodeError as exc:
-        raise NamFileError(f"not UTF-8 text ({exc.reason}); is this really a .nam file?") from None
+        raise NamFileError(f"not UTF-8 text ({exc.reason}); is this really a .nam file?", FILE) from None
     except json.JSONDecodeError as exc:
-        raise NamFileError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise NamFileError(f"not valid JSON: {exc.msg} at {where}", FILE) from None
     except RecursionError:
-        raise NamFileError("JSON is nested too deeply; not a .nam file") from None
+        raise NamFileError("JSON is nested too deeply; not a .nam file", FILE) from None
     return NamDocument.from_json(doc)
 
 
@@ -200,13 +218,12 @@ def load(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> NamDocument:
     p = Path(path)
     try:
         size = p.stat().st_size
+        if size > max_bytes:
+            raise _too_big(p.name, size, max_bytes)
+        data = p.read_bytes()
     except OSError as exc:
-        raise NamFileError(f"cannot open {p}: {exc.strerror}") from None
-    if size > max_bytes:
-        raise NamFileError(
-            f"{p.name} is {size / 2**20:.1f} MB; .nam files larger than {max_bytes / 2**20:.0f} MB are refused"
-        )
-    return loads(p.read_bytes(), max_bytes=max_bytes)
+        raise NamFileError(f"cannot open {p}: {exc.strerror}", FILE) from None
+    return loads(data, max_bytes=max_bytes)
 
 
 def save(doc: NamDocument, path: str | Path) -> None:
