@@ -21,7 +21,7 @@ def test_describe_an_lstm_capture() -> None:
     assert info["training"]["latency_recommended_samples"] == -17
     assert info["training"]["data_checks_passed"] is True
     assert info["facts"]["parameters"] == 70
-    assert info["facts"]["size_class"] == "LSTM 3"
+    assert info["facts"]["size_class"] == "custom"  # 1 layer of 3: none of the trainer's presets
     assert info["metadata_problems"] == {}
     json.dumps(info)
 

@@ -1,8 +1,9 @@
 """What the inspector shows about a model, as plain JSON-ready data (page, CLI and tests alike).
 
 :func:`describe` gathers the metadata (user fields, measured loudness/gain, training report),
-the architecture summary and the engine facts (parameters, receptive field, MACs) of a document
-and of the models nested in it. :func:`compare` lines two descriptions up for an A/B view.
+the architecture summary and the engine facts (:func:`nam_web.models.describe.facts`: size class,
+parameters, receptive field, MACs) of a document and of the models nested in it.
+:func:`compare` lines two descriptions up for an A/B view.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from typing import Any
 from nam_web import models
 from nam_web.inspect.metadata import FIELDS, problems
 from nam_web.inspect.weights import nested_documents
+from nam_web.models.describe import facts
 from nam_web.namfile import NamDocument
-from nam_web.player import size_class
 
 MEASURED_FIELDS = (("loudness", "Loudness (dBFS)"), ("gain", "Gain"))
+FACTS = ("size_class", "parameters", "receptive_field_samples", "receptive_field_ms", "macs_per_sample")
+"""The engine facts (from :func:`nam_web.models.describe.facts`) the overview shows."""
 
 
 def _date(value: Any) -> str | None:
@@ -50,21 +53,10 @@ def training_summary(metadata: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def engine_facts(doc: NamDocument, config: models.ModelConfig) -> dict[str, Any]:
-    """Size class, parameter count, receptive field (samples, ms) and MACs per sample of ``doc``'s engine."""
-    rate = doc.effective_sample_rate
-    return {
-        "size_class": size_class(config),
-        "parameters": config.num_weights(),
-        "receptive_field_samples": config.receptive_field,
-        "receptive_field_ms": 1000.0 * config.receptive_field / rate,
-        "macs_per_sample": config.macs_per_sample(),
-    }
-
-
 def describe(doc: NamDocument, at: str = "$") -> dict[str, Any]:
     """Everything the inspector's overview shows about ``doc`` (raises NamFileError if invalid)."""
     config = models.parse_config(doc, at)
+    engine = facts(doc, at)
     metadata = doc.metadata or {}
     return {
         "version": doc.version,
@@ -75,9 +67,10 @@ def describe(doc: NamDocument, at: str = "$") -> dict[str, Any]:
         "date": _date(metadata.get("date")),
         "training": training_summary(metadata),
         "metadata_problems": problems(metadata),
-        "facts": engine_facts(doc, config),
-        "summary": config.summary(),
-        "nested": [{"label": label, **describe(sub, path)} for label, path, sub in nested_documents(doc, at)],
+        "facts": {key: getattr(engine, key) for key in FACTS},
+        "summary": engine.summary,
+        "nested": [{"label": label, **describe(sub, path)}
+                   for label, path, sub in nested_documents(config, at)],
         "extra_keys": sorted(doc.extra),
     }
 

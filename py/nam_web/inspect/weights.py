@@ -54,17 +54,17 @@ def tensor_stats(name: str, values: np.ndarray, shape: tuple[int, ...], offset: 
                        (edges.tolist(), counts.tolist()))
 
 
-def nested_documents(doc: NamDocument, at: str = "$") -> list[tuple[str, str, NamDocument]]:
-    """The models inside ``doc`` as ``(label, json_path, document)``: submodels, condition DSP."""
-    found = []
-    for i, sub in enumerate(doc.config.get("submodels") or []):
-        path = f"{at}.config.submodels[{i}].model"
-        label = f"submodel{i} (≤{sub.get('max_value')})" if isinstance(sub, dict) else f"submodel{i}"
-        found.append((label, path, NamDocument.from_json(sub.get("model") if isinstance(sub, dict) else sub,
-                                                         path)))
-    if isinstance(doc.config.get("condition_dsp"), dict):
-        path = f"{at}.config.condition_dsp"
-        found.append(("condition_dsp", path, NamDocument.from_json(doc.config["condition_dsp"], path)))
+def nested_documents(config: models.ModelConfig, at: str = "$") -> list[tuple[str, str, NamDocument]]:
+    """The models nested in a parsed config as ``(label, json_path, document)``.
+
+    Container submodels are labelled with the slim value they play below; a WaveNet's
+    condition DSP as "condition_dsp".
+    """
+    found = [(f"submodel{i} (slim < {s.max_value:g})", s.at, s.document)
+             for i, s in enumerate(getattr(config, "submodels", ()))]
+    condition = getattr(config, "condition_dsp", None)
+    if isinstance(condition, NamDocument):
+        found.append(("condition_dsp", f"{at}.config.condition_dsp", condition))
     return found
 
 
@@ -76,6 +76,6 @@ def weight_tables(doc: NamDocument, bins: int = HISTOGRAM_BINS, prefix: str = ""
     for block in weight_layout(doc, config):
         values = doc.weights[block.offset: block.offset + block.size]
         tables.append(tensor_stats(prefix + block.name, values, block.shape, block.offset, bins))
-    for label, path, sub in nested_documents(doc, at):
+    for label, path, sub in nested_documents(config, at):
         tables += weight_tables(sub, bins, f"{prefix}{label}/", path)
     return tables
