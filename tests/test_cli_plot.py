@@ -12,7 +12,7 @@ from nam_web.cli import main
 def test_plot_writes_a_png(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib", reason="matplotlib (the plot extra) is not installed")
     out = tmp_path / "response.png"
-    assert main(["plot", str(MODELS / "identity_linear_10.nam"), "--compare", str(MODELS / "lstm.nam"),
+    assert main(["plot", str(MODELS / "identity_linear_10.nam"), "--compare", str(MODELS / "wavenet.nam"),
                  "-o", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.stat().st_size > 20_000

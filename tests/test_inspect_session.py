@@ -33,13 +33,13 @@ def test_open_edit_save_keeps_the_weights_exactly(tmp_path: Path) -> None:
 def test_measurements_and_compare_are_plain_json() -> None:
     session = InspectorSession()
     session.open("A", str(MODELS / "identity_linear_10.nam"), "a.nam")
-    session.open("B", str(MODELS / "lstm.nam"), "b.nam")
+    session.open("B", str(MODELS / "wavenet.nam"), "b.nam")
     loads = json.loads(session.cpu("A"))
     assert set(loads) == {"64", "128", "256", "512", "1024", "2048"} and all(v > 0 for v in loads.values())
     response = json.loads(session.response("B"))
     assert len(response["frequency"]) == 3 and len(response["levels"]["gain_db"]) == 13
     rows = {r["key"]: r for r in json.loads(session.compare())}
-    assert rows["architecture"] == {"key": "architecture", "a": "Linear", "b": "LSTM", "same": False}
+    assert rows["architecture"] == {"key": "architecture", "a": "Linear", "b": "WaveNet", "same": False}
 
 
 def _hostile(tmp_path: Path, name: str, text: str) -> Path:
