@@ -15,6 +15,7 @@ import pytest
 from conftest import MODELS
 from nam_web import models, namfile
 from nam_web.errors import NamFileError, NamWebError
+from nam_web.models.activations import fast_tanh
 from nam_web.models.base import PREWARM_BLOCK, EngineOptions
 
 RNG = np.random.default_rng(20240611)
@@ -88,6 +89,25 @@ def test_lstm_matches_textbook_loop(hidden: int, layers: int) -> None:
     x = signal(400)
     prewarm = -(-engine.prewarm_samples // PREWARM_BLOCK) * PREWARM_BLOCK  # whole 64-sample blocks
     np.testing.assert_allclose(engine.process(x), lstm_reference(x, parts, prewarm), atol=2e-5)
+
+
+def test_lstm_fast_tanh_uses_nam_fast_sigmoid_and_tanh() -> None:
+    flat, parts = lstm_weights(4, 1)
+    (w, b, h, c), (head_w, head_b) = parts
+    fast = lambda v: fast_tanh(np.asarray(v, dtype=np.float32)).astype(np.float64)  # noqa: E731
+    x = signal(200)
+    expected = []
+    for sample in x:  # NAM Core with fast tanh: σ(v) = ½·(fast_tanh(v/2) + 1)
+        i, f, g, o = np.split(w @ np.concatenate(([sample], h)) + b, 4)
+        sig = lambda v: 0.5 * (fast(0.5 * v) + 1)  # noqa: E731
+        c = sig(f) * c + sig(i) * fast(g)
+        h = sig(o) * fast(c)
+        expected.append(head_w @ h + head_b[0])
+    config = {"input_size": 1, "hidden_size": 4, "num_layers": 1}
+    engine = models.build(document("LSTM", config, flat), EngineOptions(fast_tanh=True))
+    np.testing.assert_allclose(engine.process(x), expected, atol=2e-5)
+    exact = models.build(document("LSTM", config, flat)).process(x)
+    assert np.max(np.abs(exact - np.array(expected))) > 1e-5  # the option really changes the maths
 
 
 def test_lstm_matches_torch() -> None:
