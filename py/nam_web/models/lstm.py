@@ -35,6 +35,8 @@ from nam_web.namfile import require
 
 MAX_HIDDEN = 1024
 MAX_LAYERS = 64
+MAX_CHUNK = 4096
+"""Longest stretch (samples) run at once; longer inputs are cut (the output does not change)."""
 PREWARM_SECONDS = 0.5
 """NAM Core settles an LSTM on half a second of silence (one sample when the rate is unknown)."""
 
@@ -190,6 +192,8 @@ class LSTM(Model):
 
     def process(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32).reshape(-1, 1)
+        if x.shape[0] > MAX_CHUNK:  # bounded buffers for long inputs (a whole file at once)
+            return np.concatenate([self.process(x[i:i + MAX_CHUNK]) for i in range(0, x.shape[0], MAX_CHUNK)])
         for cell in self.cells:
             x = cell.run(x, self._tanh)
         return x @ self.head_w + self.head_b
