@@ -22,6 +22,13 @@ def test_matches_direct_convolution(length: int, partition: int) -> None:
     y = stream(PartitionedConvolver(h, partition).process, x, seed=length)
     ref = np.convolve(x.astype(np.float64), h)[: x.size]
     assert np.abs(y - ref).max() < 1e-5
+    conv, ys, i = PartitionedConvolver(h, partition), [], 0
+    pattern = [partition, partition, 50, partition - 50, 1, partition - 1]
+    while i < x.size:  # whole aligned partitions (fast path) mixed with partial ones
+        n = pattern[len(ys) % len(pattern)]
+        ys.append(conv.process(x[i:i + n]))
+        i += n
+    assert np.abs(np.concatenate(ys) - ref).max() < 1e-5
 
 
 def test_output_never_waits_for_future_input() -> None:

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from nam_web.dsp.base import MAX_CHUNK, as_block, chunks
-from nam_web.dsp.linear_filter import StateSpaceFilter
+from nam_web.dsp.linear_filter import OnePole
 
 DETECTOR_S = 0.01
 RATIO = 0.1
@@ -47,8 +47,7 @@ class NoiseGate:
         self.threshold_db = threshold_db
         alpha = 0.5 ** (1.0 / (DETECTOR_S * self.sample_rate))
         self.alpha = alpha
-        self.follower = StateSpaceFilter((np.array([[alpha]]), np.array([1.0 - alpha]), np.array([alpha]),
-                                          1.0 - alpha))
+        self.follower = OnePole(alpha)
         j = np.arange(MAX_CHUNK)
         self._up, self._down = alpha ** j, alpha ** (-j.astype(float))
         self.hold_samples = max(1, math.ceil(HOLD_S * self.sample_rate - 1e-9))
@@ -92,8 +91,8 @@ class NoiseGate:
         out = np.empty(power.size)
         for start, stop in chunks(power.size, MAX_CHUNK):
             n = stop - start
-            self.follower.state[0] = self.level
-            free = self.follower.process64(power[start:stop])  # without the floor clamp
+            self.follower.state = self.level
+            free = self.follower.run((1.0 - self.alpha) * power[start:stop])  # without the floor clamp
             lift = self._up[:n] * np.maximum.accumulate(self._down[:n] * (MIN_POWER - free))
             level = np.minimum(free + np.maximum(lift, 0.0), MAX_POWER)
             out[start:stop] = level

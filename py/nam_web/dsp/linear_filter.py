@@ -146,3 +146,34 @@ class StateSpaceFilter:
 
     def process(self, x: np.ndarray) -> np.ndarray:
         return self.process64(as_block(x)).astype(np.float32)
+
+
+class OnePole:
+    """y[n] = pole·y[n−1] + x[n] for |pole| < 1 close to 1, a block at a time with one cumulative sum:
+
+        y[n] = pole^n · (pole·y[−1] + Σ_(i≤n) pole^(−i)·x[i]),
+
+    in pieces of at most MAX_CHUNK samples so pole^(−i) stays moderate (float64 throughout).
+    """
+
+    def __init__(self, pole: float) -> None:
+        self.pole = float(pole)
+        i = np.arange(MAX_CHUNK, dtype=np.float64)
+        self._down, self._up = self.pole ** i, self.pole ** (-i)
+        self.state = 0.0  # y[−1]
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        """Filter float64 ``x`` (any length); returns float64."""
+        if x.size <= MAX_CHUNK:
+            return self._run(x)
+        return np.concatenate([self._run(x[start:stop]) for start, stop in chunks(x.size, MAX_CHUNK)])
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        n = x.size
+        if not n:
+            return x.astype(np.float64)
+        y = self._down[:n] * (self.pole * self.state + np.cumsum(self._up[:n] * x))
+        self.state = float(y[-1])
+        if not np.isfinite(self.state):
+            self.state = 0.0  # a NaN must not jam the filter
+        return y

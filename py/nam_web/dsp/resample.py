@@ -77,6 +77,11 @@ class Resampler:
     def __init__(self, design: ResamplerDesign, offset: int = 0) -> None:
         self.design = design
         self.offset = offset
+        # Outputs m and m + L use the same taps, their windows M inputs apart: lay one cycle (plus a
+        # chunk) out in output order, so a block takes contiguous slices instead of gathers.
+        r = np.arange(design.up + PULL_CHUNK, dtype=np.int64) * design.down + offset
+        self._first = r // design.up - design.half + 1  # first input index of output r's window
+        self._taps = design.table[r % design.up]
         self.reset()
 
     def reset(self) -> None:
@@ -110,19 +115,19 @@ class Resampler:
         d = self.design
         if count <= 0:
             return np.zeros(0, dtype=np.float32)
-        m = np.arange(self.produced, self.produced + count, dtype=np.int64)
-        pos = m * d.down + self.offset
-        first = pos // d.up - d.half + 1 - self.start
+        cycles, r0 = divmod(self.produced, d.up)
+        first = self._first[r0:r0 + count] + (cycles * d.down - self.start)
         if first[-1] + d.taps > self.buf.size:
             raise RuntimeError("resampler asked for output beyond its input")
-        windows = np.lib.stride_tricks.sliding_window_view(self.buf, d.taps)
-        y = np.einsum("ij,ij->i", windows[first], d.table[pos % d.up])
+        windows = np.lib.stride_tricks.as_strided(self.buf, (self.buf.size - d.taps + 1, d.taps),
+                                                  (self.buf.strides[0],) * 2, writeable=False)
+        y = (windows[first] * self._taps[r0:r0 + count]).sum(axis=1, dtype=np.float32)
         self.produced += count
         keep = int((self.produced * d.down + self.offset) // d.up - d.half + 1 - self.start)
         if keep > 0:
             self.buf = self.buf[keep:]
             self.start += keep
-        return y.astype(np.float32)
+        return y
 
 
 def resample(x: np.ndarray, rate_in: float, rate_out: float) -> np.ndarray:

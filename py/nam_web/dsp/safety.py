@@ -37,11 +37,12 @@ def scrub(x: np.ndarray) -> tuple[np.ndarray, int]:
 
 def model_fault(y: np.ndarray) -> str | None:
     """Why the model block ``y`` is a fault (None when it is audio)."""
-    if not np.isfinite(y).all():
+    peak = float(np.abs(y).max()) if y.size else 0.0
+    if peak <= FAULT_LEVEL:
+        return None
+    if not math.isfinite(peak) or not np.isfinite(y).all():
         return "model output is not finite (NaN or infinity)"
-    if y.size and float(np.abs(y).max()) > FAULT_LEVEL:
-        return f"model output peaks above {20 * math.log10(FAULT_LEVEL):+.0f} dBFS"
-    return None
+    return f"model output peaks above {20 * math.log10(FAULT_LEVEL):+.0f} dBFS"
 
 
 class Limiter:
@@ -68,9 +69,12 @@ class Limiter:
 
     def process(self, x: np.ndarray) -> np.ndarray:
         x = as_block(x)
-        mag = np.abs(x).astype(np.float64)
-        if self.envelope <= self.knee and (not mag.size or mag.max() <= self.knee):
+        if not x.size:
+            return x
+        mag = np.abs(x)
+        if self.envelope <= self.knee and mag.max() <= self.knee:
             return x  # any follower value at or below the knee acts the same from here on
+        mag = mag.astype(np.float64)
         env = np.empty_like(mag)
         for start, stop in chunks(mag.size, MAX_CHUNK):
             n = stop - start
