@@ -14,16 +14,9 @@ function python(script, ...args) {
   return JSON.parse(out.toString());
 }
 
-/** The engine's facts and the metadata, straight from nam_web in CPython. */
-function facts(path) {
-  return python(`
-import json, sys
-from nam_web import models, namfile
-doc = namfile.load(sys.argv[1])
-config = models.parse_config(doc)
-print(json.dumps({"parameters": config.num_weights(), "receptive_field": config.receptive_field,
-                  "macs": config.macs_per_sample(), "metadata": doc.metadata or {}, "version": doc.version}))
-`, path);
+/** `nam-web info --json MODEL`: what the command line says about a model. */
+function info(path) {
+  return JSON.parse(execFileSync(join(ROOT, '.venv', 'bin', 'nam-web'), ['info', '--json', path]).toString());
 }
 
 async function openInspector(page) {
@@ -36,21 +29,40 @@ async function openInspector(page) {
 
 const cell = (page, table, key) => page.locator(`#${table} td[data-key="${key}"]`);
 
-test('shows a capture\'s metadata and engine figures as nam_web computes them', async ({ page, request }) => {
+/** A number as the page shows it: integers in full, others to 4 significant digits; null as "–". */
+const shownAs = (v) => (v === null || v === undefined ? '–' : typeof v !== 'number' || Number.isInteger(v) ? String(v) : v.toPrecision(4));
+
+/** The overview's figures must read exactly as `nam-web info --json` reports them (to the digits shown). */
+async function expectOverviewMatches(page, want) {
+  for (const key of ['name', 'modeled_by', 'gear_make', 'gear_model', 'gear_type', 'tone_type']) {
+    await expect(cell(page, 'overview-meta', key)).toHaveText(want.metadata[key] ?? '–');
+  }
+  for (const key of ['input_level_dbu', 'output_level_dbu', 'loudness', 'gain']) {
+    await expect(cell(page, 'overview-meta', key)).toHaveText(shownAs(want.metadata[key]));
+  }
+  await expect(cell(page, 'overview-meta', 'version')).toHaveText(want.version);
+  await expect(cell(page, 'overview-meta', 'sample_rate')).toHaveText(String(want.sample_rate ?? 'not stated (48000 assumed)'));
+  for (const key of ['size_class', 'parameters', 'receptive_field_samples', 'receptive_field_ms', 'macs_per_sample']) {
+    await expect(cell(page, 'overview-facts', key)).toHaveText(shownAs(want[key]));
+  }
+  for (const [key, value] of Object.entries(want.training || {})) {
+    await expect(cell(page, 'overview-training', key)).toHaveText(Array.isArray(value) ? value.join(', ') || '–' : shownAs(value));
+  }
+}
+
+test('shows a capture\'s metadata and engine figures as `nam-web info --json` reports them', async ({ page, request }) => {
   await requirePlayer(request);
   const errors = await openInspector(page);
+  for (const name of ['wavenet_a1_standard.nam', 'wavenet.nam']) {
+    await page.setInputFiles('#file-A', join(MODELS, name));
+    await expect(cell(page, 'overview-meta', 'file')).toHaveText(name);
+    await expectOverviewMatches(page, info(join(MODELS, name)));
+  }
   const path = join(MODELS, 'lstm.nam');
-  const want = facts(path);
+  const want = info(path);
   await page.setInputFiles('#file-A', path);
-  await expect(cell(page, 'overview-meta', 'name')).toHaveText(want.metadata.name);
-  await expect(cell(page, 'overview-meta', 'gear_make')).toHaveText(want.metadata.gear_make);
-  await expect(cell(page, 'overview-meta', 'tone_type')).toHaveText(want.metadata.tone_type);
-  await expect(cell(page, 'overview-meta', 'version')).toHaveText(want.version);
+  await expectOverviewMatches(page, want);
   await expect(cell(page, 'overview-meta', 'date')).toHaveText('2024-10-09 18:44:41');
-  await expect(cell(page, 'overview-facts', 'parameters')).toHaveText(String(want.parameters));
-  await expect(cell(page, 'overview-facts', 'receptive_field_samples')).toHaveText(String(want.receptive_field));
-  await expect(cell(page, 'overview-facts', 'macs_per_sample')).toHaveText(String(want.macs));
-  await expect(cell(page, 'overview-training', 'latency_recommended_samples')).toHaveText('-17');
   await expect(cell(page, 'overview-cpu', 'cpu-128')).toContainText('% of real time', { timeout: 30_000 });
 
   await page.click('button[data-view=weights]');
