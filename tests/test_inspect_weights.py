@@ -59,3 +59,21 @@ def test_every_fixture_gets_tables_that_cover_all_its_weights() -> None:
         top = [t for t in tables if "/" not in t.name]
         assert sum(t.count for t in top) == doc.weights.size, path.name
         assert all(json.dumps(t.to_json()) for t in tables)
+
+
+class _SelfDescribing:
+    """A config that states its own layout, as engines may (``weight_layout()`` → [(name, shape)])."""
+
+    def __init__(self, layout: list[tuple[str, tuple[int, ...]]]) -> None:
+        self.layout = layout
+
+    def weight_layout(self) -> list[tuple[str, tuple[int, ...]]]:
+        return self.layout
+
+
+def test_a_config_may_state_its_own_layout_and_a_wrong_one_is_not_trusted() -> None:
+    doc = namfile.load(MODELS / "identity_linear_10.nam")
+    blocks = weight_layout(doc, _SelfDescribing([("first", (2,)), ("rest", (2, 4))]))
+    assert [(b.name, b.shape, b.offset) for b in blocks] == [("first", (2,), 0), ("rest", (2, 4), 2)]
+    [whole] = weight_layout(doc, _SelfDescribing([("too_short", (3,))]))
+    assert (whole.name, whole.shape) == ("weights", (10,))
