@@ -77,3 +77,16 @@ def test_a_config_may_state_its_own_layout_and_a_wrong_one_is_not_trusted() -> N
     assert [(b.name, b.shape, b.offset) for b in blocks] == [("first", (2,), 0), ("rest", (2, 4), 2)]
     [whole] = weight_layout(doc, _SelfDescribing([("too_short", (3,))]))
     assert (whole.name, whole.shape) == ("weights", (10,))
+
+
+@pytest.mark.parametrize("batchnorm", [False, True])
+def test_convnet_layout(batchnorm: bool) -> None:
+    config = {"channels": 2, "dilations": [1, 4], "batchnorm": batchnorm, "activation": "Tanh"}
+    n = 2 * 2 * 1 + 2 * 2 * 2 + (2 * (4 * 2 + 1) if batchnorm else 2 * 2) + 3
+    doc = namfile.NamDocument("0.5.4", "ConvNet", config, np.arange(n, dtype=np.float64))
+    blocks = weight_layout(doc)
+    assert [b.name for b in blocks][:2] == ["block0 (dilation 1).conv",
+                                            "block0 (dilation 1).bn_running_mean" if batchnorm
+                                            else "block0 (dilation 1).conv_bias"]
+    assert blocks[0].shape == (2, 1, 2) and blocks[-1].name == "head.bias"
+    assert sum(b.size for b in blocks) == n

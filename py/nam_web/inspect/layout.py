@@ -3,9 +3,9 @@
 An engine's config may describe its own layout with ``weight_layout()``, returning
 ``[(name, shape), ...]`` in file order (plain tuples, so engines need not import this module).
 For configs that do not (yet), the functions below derive it from the typed config, in
-NeuralAmpModelerCore's ``set_weights_`` order. A grouped convolution's shape is
-``(groups, out/groups, in/groups, kernel)``: exactly the numbers the file stores. A layout that
-does not add up to the file's weight count is shown as one "weights" block.
+NeuralAmpModelerCore's ``set_weights_`` order (Linear, LSTM, ConvNet, WaveNet). A grouped
+convolution's shape is ``(groups, out/groups, in/groups, kernel)``: exactly the numbers the file
+stores. A layout that does not add up to the file's weight count is shown as one "weights" block.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nam_web import models
+from nam_web.models.convnet import KERNEL, ConvNetConfig
 from nam_web.models.linear import LinearConfig
 from nam_web.models.lstm import LSTMConfig
 from nam_web.models.wavenet_config import FILM_KEYS, LayerArrayConfig, WaveNetConfig
@@ -49,6 +50,20 @@ def lstm_layout(config: LSTMConfig) -> Layout:
         layout += [(f"lstm{i}.weight", (4 * h, inputs + h)), (f"lstm{i}.bias", (4 * h,)),
                    (f"lstm{i}.initial_hidden", (h,)), (f"lstm{i}.initial_cell", (h,))]
     return [*layout, ("head.weight", (config.out_channels, h)), ("head.bias", (config.out_channels,))]
+
+
+def convnet_layout(config: ConvNetConfig) -> Layout:
+    """Per block: conv (out × in × 2 taps), then its bias or batch norm (mean, variance, weight, bias, ε)."""
+    c, layout = config.channels, []
+    for i, d in enumerate(config.dilations):
+        p = f"block{i} (dilation {d})"
+        layout.append((f"{p}.conv", (c, config.block_inputs(i), KERNEL)))
+        if config.batchnorm:
+            layout += [(f"{p}.bn_running_mean", (c,)), (f"{p}.bn_running_var", (c,)),
+                       (f"{p}.bn_weight", (c,)), (f"{p}.bn_bias", (c,)), (f"{p}.bn_eps", (1,))]
+        else:
+            layout.append((f"{p}.conv_bias", (c,)))
+    return [*layout, ("head.weight", (config.out_channels, c)), ("head.bias", (config.out_channels,))]
 
 
 def _conv(name: str, cin: int, cout: int, kernel: int = 1, bias: bool = True, groups: int = 1) -> Layout:
@@ -87,7 +102,8 @@ def wavenet_layout(config: WaveNetConfig) -> Layout:
 
 
 _LAYOUTS: list[tuple[type, Callable[[Any], Layout]]] = [
-    (LinearConfig, linear_layout), (LSTMConfig, lstm_layout), (WaveNetConfig, wavenet_layout),
+    (LinearConfig, linear_layout), (LSTMConfig, lstm_layout), (ConvNetConfig, convnet_layout),
+    (WaveNetConfig, wavenet_layout),
 ]
 
 
