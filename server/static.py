@@ -28,7 +28,8 @@ _GZ_CACHE: dict[tuple[Path, int], tuple[bytes, str]] = {}
 
 
 def media_type(path: Path) -> str:
-    return MIME_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    guessed = mimetypes.guess_type(path.name)[0]
+    return MIME_TYPES.get(path.suffix.lower()) or guessed or "application/octet-stream"
 
 
 def safe_path(root: Path, relative: str) -> Path:

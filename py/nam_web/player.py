@@ -1,31 +1,37 @@
-"""The live player the browser worker drives: model slots A/B, the amp chain, meters, DI audition.
+"""The live player the browser worker drives: two model slots (A/B), the amp chain, meters, DI audition.
 
-The worker only moves buffers: it hands :meth:`Player.process_into` whole blocks of input from
-the AudioWorklet and gets the processed block back. Everything audible happens here, so the
-page, ``nam-web render`` and tests hear the same thing. Parameter changes are smoothed
-(:data:`RAMP_SECONDS`) so turning a knob, switching A/B, bypassing or muting never clicks.
+The worker only moves buffers: it hands :meth:`Player.process_into` whole blocks of input from the
+AudioWorklet and writes the result back. Everything audible happens here, in the same
+:class:`~nam_web.dsp.chain.Chain` that ``nam-web render`` uses. Each slot has its own chain (so each
+model keeps its own level normalisation); switching A/B, bypass and mute are linear fades of
+:data:`FADE_SECONDS`, and every chain setting glides, so nothing the player does clicks.
 
-Calls from JavaScript pass bytes as ``Uint8Array`` (a JsProxy with ``to_bytes``) and get JSON
-strings back; in CPython the same methods take ``bytes`` and return the same strings.
+Calls from JavaScript pass bytes as ``Uint8Array`` (a JsProxy with ``to_bytes``) and get JSON strings
+back; in CPython the same methods take ``bytes`` and return the same strings.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
 
 from nam_web import models, namfile, wav
+from nam_web.dsp.chain import Chain, ChainSettings
+from nam_web.dsp.ir import ImpulseResponse
+from nam_web.dsp.levels import ModelLevels
+from nam_web.dsp.resample import resample
 from nam_web.errors import NamWebError
 
-RAMP_SECONDS = 0.02
-"""Time (s) a gain change, bypass, mute or A/B crossfade takes."""
-
+FADE_SECONDS = 0.02
+"""Time (s) an A/B switch, bypass or mute takes."""
 SLOTS = ("A", "B")
-NORMALIZED_LOUDNESS_DB = -18.0
-"""Loudness (dB) the normalized output mode aims for, as in the NAM plugin."""
+PLAYER_SWITCHES = ("bypass", "mute")
+"""Controls the player owns; every other control is a :class:`ChainSettings` field."""
+RENDER_CHUNK = 4096
+"""Samples per call when rendering a DI offline."""
 
 
 def _as_bytes(data: Any) -> bytes:
@@ -34,53 +40,33 @@ def _as_bytes(data: Any) -> bytes:
     return to_bytes() if to_bytes else bytes(data)
 
 
-def db_to_gain(db: float) -> float:
-    return float(10.0 ** (db / 20.0))
+class Fade:
+    """A 0…1 gain that moves linearly to its target in ``FADE_SECONDS`` (crossfades, bypass, mute)."""
 
+    def __init__(self, on: bool, sample_rate: float) -> None:
+        self.value = self.target = 1.0 if on else 0.0
+        self.step = 1.0 / max(1.0, FADE_SECONDS * sample_rate)
 
-@dataclass
-class Controls:
-    """The knobs and switches of the player (dB, or -1…1 for the tone stack as in the plugin's 0–10 knobs)."""
+    def set(self, on: bool) -> None:
+        self.target = 1.0 if on else 0.0
 
-    input_db: float = 0.0
-    output_db: float = 0.0
-    output_mode: str = "normalized"
-    """"raw", "normalized" (to -18 dB loudness) or "calibrated" (the model's output level, dBu)."""
-    gate_db: float = -80.0
-    bass: float = 5.0
-    mid: float = 5.0
-    treble: float = 5.0
-    ir_on: bool = True
-    bypass: bool = False
-    mute: bool = False
-
-
-class Ramp:
-    """A gain that glides linearly to its target over ``RAMP_SECONDS`` (no zipper noise, no clicks)."""
-
-    def __init__(self, value: float, sample_rate: float) -> None:
-        self.value = value
-        self.target = value
-        self.step = 0.0
-        self.sample_rate = sample_rate
-
-    def set(self, target: float) -> None:
-        self.target = target
-        self.step = (target - self.value) / max(1.0, RAMP_SECONDS * self.sample_rate)
+    @property
+    def silent(self) -> bool:
+        return self.value == 0.0 and self.target == 0.0
 
     def next(self, n: int) -> float | np.ndarray:
         """The gain for the next ``n`` samples: a float when steady, else a float32 ramp."""
         if self.value == self.target:
             return self.value
-        ramp = self.value + self.step * np.arange(1, n + 1, dtype=np.float64)
-        ramp = np.minimum(ramp, self.target) if self.step > 0 else np.maximum(ramp, self.target)
+        direction = 1.0 if self.target > self.value else -1.0
+        ramp = np.clip(self.value + direction * self.step * np.arange(1, n + 1), 0.0, 1.0)
         self.value = float(ramp[-1])
         return ramp.astype(np.float32)
 
 
 @dataclass
 class ModelInfo:
-    """What the page shows about a loaded model."""
+    """What the page shows about a model."""
 
     name: str
     architecture: str
@@ -88,90 +74,89 @@ class ModelInfo:
     sample_rate: float | None
     gear: str
     loudness_db: float | None
-    output_level_dbu: float | None
     weights: int
     receptive_field: int
     macs_per_sample: int
 
 
+WAVENET_SIZES = {16: "Standard", 12: "Lite", 8: "Feather", 4: "Nano"}
+"""NAM's WaveNet size names by the first layer array's channel count."""
+
+
 def size_class(config: models.ModelConfig) -> str:
-    """NAM's size names (Standard, Lite, Feather, Nano) from the architecture's shape."""
-    summary = config.summary()
+    """"Standard", "Lite", "Feather", "Nano" for NAM's WaveNets, else the architecture and its size."""
     if config.architecture == "WaveNet":
-        channels = summary.get("channels") or summary.get("layer_channels")
-        first = channels[0] if isinstance(channels, list | tuple) and channels else channels
-        return {16: "Standard", 12: "Lite", 8: "Feather", 4: "Nano"}.get(first, f"WaveNet {first or '?'} ch")
+        arrays = getattr(config, "layer_arrays", ())
+        channels = arrays[0].channels if arrays else None
+        return WAVENET_SIZES.get(channels, f"WaveNet {channels} ch" if channels else "WaveNet")
     if config.architecture == "LSTM":
-        return f"LSTM {summary.get('hidden_size', '?')}"
+        hidden = getattr(config, "hidden_size", None)
+        return f"LSTM {hidden}" if hidden else "LSTM"
     return config.architecture
 
 
 def describe_model(doc: namfile.NamDocument, config: models.ModelConfig, name: str) -> ModelInfo:
     meta = doc.metadata if isinstance(doc.metadata, dict) else {}
-    gear = " ".join(str(meta[k]) for k in ("gear_make", "gear_model") if meta.get(k)) or str(meta.get("gear_type") or "")
-    number = lambda k: float(meta[k]) if isinstance(meta.get(k), int | float) else None  # noqa: E731
+    gear = " ".join(str(meta[k]) for k in ("gear_make", "gear_model") if meta.get(k))
     return ModelInfo(
         name=str(meta.get("name") or name.removesuffix(".nam")), architecture=doc.architecture,
-        size_class=size_class(config), sample_rate=doc.sample_rate, gear=gear,
-        loudness_db=number("loudness"), output_level_dbu=number("output_level_dbu"),
+        size_class=size_class(config), sample_rate=doc.sample_rate,
+        gear=gear or str(meta.get("gear_type") or ""), loudness_db=ModelLevels.from_metadata(meta).loudness,
         weights=config.num_weights(), receptive_field=config.receptive_field,
         macs_per_sample=config.macs_per_sample(),
     )
+
+
+def _named(name: str, err: Exception) -> NamWebError:
+    return NamWebError(f"{name}: {err}")
 
 
 class Player:
     """Two model slots, the amp chain and meters at the audio context's sample rate (Hz)."""
 
     def __init__(self, sample_rate: float) -> None:
-        self.sample_rate = float(sample_rate)
-        self.controls = Controls()
-        self.engines: dict[str, models.Model | None] = dict.fromkeys(SLOTS)
-        self.infos: dict[str, ModelInfo | None] = dict.fromkeys(SLOTS)
-        self.docs: dict[str, namfile.NamDocument | None] = dict.fromkeys(SLOTS)
+        self.settings = ChainSettings()
+        self.bypass = False
+        self.mute = False
         self.active = "A"
+        self.docs: dict[str, namfile.NamDocument | None] = dict.fromkeys(SLOTS)
+        self.infos: dict[str, ModelInfo | None] = dict.fromkeys(SLOTS)
+        self.ir: tuple[bytes, str] | None = None
         self.di: np.ndarray | None = None
         self.di_pos = 0
         self.di_name = ""
-        self._make_ramps()
-        self.take_meters()
+        self.meters = {"in_peak": 0.0, "out_peak": 0.0, "in_clips": 0, "out_clips": 0}
+        self.set_sample_rate(sample_rate)
 
     # --- set-up ---------------------------------------------------------------------------
-    def _make_ramps(self) -> None:
-        self.input_gain = Ramp(db_to_gain(self.controls.input_db), self.sample_rate)
-        self.output_gain = Ramp(self._output_gain(), self.sample_rate)
-        self.wet = Ramp(0.0 if self.controls.bypass else 1.0, self.sample_rate)
-        self.mix = {slot: Ramp(1.0 if slot == self.active else 0.0, self.sample_rate) for slot in SLOTS}
-
     def set_sample_rate(self, sample_rate: float) -> str:
+        """(Re)build everything for a new audio rate (Hz), keeping models, IR and settings."""
         self.sample_rate = float(sample_rate)
-        self._make_ramps()
+        self.chains = {slot: Chain(self.sample_rate, self.settings) for slot in SLOTS}
+        for slot, doc in self.docs.items():
+            if doc is not None:
+                self._install(slot, doc)
+        if self.ir is not None:
+            self.load_ir(*self.ir)
+        self.mix = {slot: Fade(slot == self.active, self.sample_rate) for slot in SLOTS}
+        self.wet = Fade(not self.bypass, self.sample_rate)
+        self.volume = Fade(not self.mute, self.sample_rate)
         return self.describe()
 
-    def describe(self) -> str:
-        return json.dumps({
-            "sample_rate": self.sample_rate, "active": self.active, "controls": asdict(self.controls),
-            "slots": {s: asdict(i) if i else None for s, i in self.infos.items()}, "di": self.di_name or None,
-        })
+    def _install(self, slot: str, doc: namfile.NamDocument) -> None:
+        engine = models.build(doc)
+        engine.prewarm()
+        levels = ModelLevels.from_metadata(doc.metadata)
+        self.chains[slot].set_model(engine, levels, name=self.infos[slot].name)
 
-    def load_model(self, data: Any, slot: str = "A", name: str = "model.nam") -> str:
-        """Check and load a .nam file into ``slot``; on any problem the slot keeps its old model."""
-        if slot not in SLOTS:
-            raise NamWebError(f"unknown slot {slot!r} (use A or B)")
-        try:
-            doc = namfile.loads(_as_bytes(data))
-            config = models.parse_config(doc)
-            engine = models.build(doc)
-            engine.prewarm()
-        except NamWebError as err:
-            raise NamWebError(f"{name}: {err}") from None
-        except Exception as err:  # an engine bug must not take the player down
-            raise NamWebError(f"{name}: cannot be played ({type(err).__name__}: {err})") from None
-        self.engines[slot] = engine
-        self.docs[slot] = doc
-        self.infos[slot] = describe_model(doc, config, name)
-        if slot == self.active:
-            self.output_gain.set(self._output_gain())
-        return json.dumps(asdict(self.infos[slot]))
+    def describe(self) -> str:
+        chain = self.chains[self.active]
+        return json.dumps({
+            "sample_rate": self.sample_rate, "active": self.active, "di": self.di_name or None,
+            "controls": {**asdict(self.settings), "bypass": self.bypass, "mute": self.mute},
+            "slots": {s: asdict(i) if i else None for s, i in self.infos.items()},
+            "latency": chain.latency, "notes": chain.notes, "ir": self.ir[1] if self.ir else None,
+        })
 
     def inspect_model(self, data: Any, name: str = "model.nam") -> str:
         """Check a .nam file and describe it without loading it (for the library)."""
@@ -179,8 +164,38 @@ class Player:
             doc = namfile.loads(_as_bytes(data))
             config = models.parse_config(doc)
         except NamWebError as err:
-            raise NamWebError(f"{name}: {err}") from None
+            raise _named(name, err) from None
         return json.dumps(asdict(describe_model(doc, config, name)))
+
+    def load_model(self, data: Any, slot: str = "A", name: str = "model.nam") -> str:
+        """Check and load a .nam file into ``slot``; on any problem the slot keeps its old model."""
+        if slot not in SLOTS:
+            raise NamWebError(f"unknown slot {slot!r} (use A or B)")
+        try:
+            doc = namfile.loads(_as_bytes(data))
+            info = describe_model(doc, models.parse_config(doc), name)
+        except NamWebError as err:
+            raise _named(name, err) from None
+        old = self.docs[slot], self.infos[slot]
+        self.docs[slot], self.infos[slot] = doc, info
+        try:
+            self._install(slot, doc)
+        except Exception as err:  # an engine that cannot run this file must not take the player down
+            self.docs[slot], self.infos[slot] = old
+            raise NamWebError(f"{name}: cannot be played ({type(err).__name__}: {err})") from None
+        return json.dumps(asdict(info))
+
+    def load_ir(self, data: Any, name: str = "IR.wav") -> str:
+        """Load a cabinet IR (WAV bytes) into both slots' chains."""
+        raw = _as_bytes(data)
+        try:
+            ir = ImpulseResponse.load(raw, self.sample_rate, name)
+        except (NamWebError, ValueError) as err:
+            raise _named(name, err) from None
+        for chain in self.chains.values():
+            chain.set_ir(ir)
+        self.ir = (raw, name)
+        return json.dumps({"name": name, "samples": int(ir.taps.size), "notes": ir.notes})
 
     def select(self, slot: str) -> str:
         """Crossfade to the model in ``slot`` (A/B switching)."""
@@ -188,51 +203,45 @@ class Player:
             raise NamWebError(f"unknown slot {slot!r} (use A or B)")
         self.active = slot
         for s in SLOTS:
-            self.mix[s].set(1.0 if s == slot else 0.0)
-        self.output_gain.set(self._output_gain())
+            self.mix[s].set(s == slot)
         return self.describe()
 
     def set_controls(self, **changes: Any) -> str:
-        for key, value in changes.items():
-            if not hasattr(self.controls, key):
-                raise NamWebError(f"unknown control {key!r}")
-            current = getattr(self.controls, key)
-            setattr(self.controls, key, type(current)(value))
-        self.input_gain.set(db_to_gain(self.controls.input_db))
-        self.output_gain.set(self._output_gain())
-        self.wet.set(0.0 if self.controls.bypass else 1.0)
-        return json.dumps(asdict(self.controls))
-
-    def _output_gain(self) -> float:
-        c = self.controls
-        if c.mute:
-            return 0.0
-        db = c.output_db
-        info = self.infos[self.active]
-        if c.output_mode == "normalized" and info and info.loudness_db is not None:
-            db += NORMALIZED_LOUDNESS_DB - info.loudness_db
-        return db_to_gain(db)
+        """Change controls by name: any :class:`ChainSettings` field, ``bypass`` or ``mute``."""
+        known = {f.name for f in fields(ChainSettings)}
+        unknown = sorted(set(changes) - known - set(PLAYER_SWITCHES))
+        if unknown:
+            raise NamWebError(f"unknown control(s): {', '.join(unknown)}")
+        chain_changes = {k: v for k, v in changes.items() if k in known}
+        try:
+            self.settings = replace(self.settings, **chain_changes)
+        except ValueError as err:
+            raise NamWebError(str(err)) from None
+        for chain in self.chains.values():
+            chain.update(self.settings)
+        self.bypass = bool(changes.get("bypass", self.bypass))
+        self.mute = bool(changes.get("mute", self.mute))
+        self.wet.set(not self.bypass)
+        self.volume.set(not self.mute)
+        return self.describe()
 
     def set_di(self, data: Any = None, name: str = "DI.wav") -> str:
-        """Loop a DI recording instead of the live input (None stops the audition)."""
+        """Loop a DI recording instead of the live input (no data: back to the live input)."""
         if data is None:
             self.di, self.di_name = None, ""
             return self.describe()
         try:
-            audio = wav.read(_as_bytes(data))
+            self.di = self._at_audio_rate(wav.read(_as_bytes(data)))
         except NamWebError as err:
-            raise NamWebError(f"{name}: {err}") from None
-        self.di = self._at_context_rate(audio)
-        self.di_pos = 0
-        self.di_name = name
+            raise _named(name, err) from None
+        self.di_pos, self.di_name = 0, name
         return self.describe()
 
-    def _at_context_rate(self, audio: wav.Audio) -> np.ndarray:
+    def _at_audio_rate(self, audio: wav.Audio) -> np.ndarray:
         x = audio.mono()
-        if audio.sample_rate == self.sample_rate:
-            return np.ascontiguousarray(x, dtype=np.float32)
-        t = np.arange(round(x.size * self.sample_rate / audio.sample_rate)) * (audio.sample_rate / self.sample_rate)
-        return np.interp(t, np.arange(x.size), x).astype(np.float32)
+        if audio.sample_rate != self.sample_rate:
+            x = resample(x, audio.sample_rate, self.sample_rate)
+        return np.ascontiguousarray(x, dtype=np.float32)
 
     # --- audio ----------------------------------------------------------------------------
     def _next_di(self, n: int) -> np.ndarray:
@@ -242,63 +251,54 @@ class Player:
         return self.di[idx]
 
     def process(self, x: np.ndarray) -> np.ndarray:
-        """One block of mono float32 input at the context rate -> the same number of output samples."""
+        """One block of mono float32 input at the audio rate -> as many output samples."""
         n = x.size
         if self.di is not None:
             x = self._next_di(n)
-        x = x * self.input_gain.next(n)
         self._meter("in", x)
-        wet = np.zeros(n, dtype=np.float32)
-        for slot in SLOTS:
-            engine, mix = self.engines[slot], self.mix[slot]
-            if engine is None or (mix.value == 0.0 and mix.target == 0.0):
-                continue
-            wet += engine.process(x) * mix.next(n)
-        if not any(self.engines.values()):
-            wet = x
-        dry_amount = self.wet.next(n)
-        y = (wet * dry_amount + x * (1.0 - dry_amount)) * self.output_gain.next(n)
-        y = np.asarray(y, dtype=np.float32)
+        playing = [s for s in SLOTS if not self.mix[s].silent]
+        y = np.zeros(n, dtype=np.float32)
+        for slot in playing:
+            y += self.chains[slot].process(x) * self.mix[slot].next(n)
+        if self.wet.value != 1.0 or self.wet.target != 1.0:
+            wet = self.wet.next(n)
+            y = y * wet + x * (1.0 - wet)
+        y = np.asarray(y * self.volume.next(n), dtype=np.float32)
         self._meter("out", y)
         return y
 
     def process_into(self, inp: Any, out: Any) -> None:
-        """Pyodide glue: read a JS Float32Array block, process it, write the result into ``out``."""
+        """Pyodide glue: copy a JS Float32Array block in, process it, copy the result into ``out``."""
         x = np.empty(inp.length, dtype=np.float32)
         inp.assign_to(x)
         out.assign(self.process(x))
 
     def _meter(self, which: str, x: np.ndarray) -> None:
         if x.size:
-            peak = float(np.max(np.abs(x)))
-            self.meters[f"{which}_peak"] = max(self.meters[f"{which}_peak"], peak)
-            self.meters[f"{which}_clips"] += int(np.count_nonzero(np.abs(x) >= 1.0))
+            level = np.abs(x)
+            self.meters[f"{which}_peak"] = max(self.meters[f"{which}_peak"], float(level.max()))
+            self.meters[f"{which}_clips"] += int(np.count_nonzero(level >= 1.0))
 
     def take_meters(self) -> str:
-        """Peaks (linear) and clipped-sample counts since the last call, as JSON."""
-        current = json.dumps(getattr(self, "meters", {}))
-        self.meters = {"in_peak": 0.0, "out_peak": 0.0, "in_clips": 0, "out_clips": 0}
+        """Peaks (linear, 1.0 = 0 dBFS) and clipped-sample counts since the last call, as JSON."""
+        current = json.dumps(self.meters)
+        self.meters = dict.fromkeys(self.meters, 0)
+        self.meters.update(in_peak=0.0, out_peak=0.0)
         return current
 
     def render(self, data: Any = None, name: str = "DI.wav") -> bytes:
-        """Offline: the DI (given, or the one auditioning) through the current chain, as a float32 WAV."""
-        source = self.di if data is None else self._at_context_rate(wav.read(_as_bytes(data)))
+        """Offline: a DI (given, else the one auditioning) through the active slot's chain, fresh
+        state, current settings; a float32 WAV at the audio rate. The live sound is untouched."""
+        try:
+            source = self.di if data is None else self._at_audio_rate(wav.read(_as_bytes(data)))
+        except NamWebError as err:
+            raise _named(name, err) from None
         if source is None:
             raise NamWebError("no DI loaded: load a DI WAV (or the bundled clip) first")
         twin = Player(self.sample_rate)
-        twin.controls = Controls(**asdict(self.controls))
-        twin.docs, twin.infos = dict(self.docs), dict(self.infos)
-        twin.engines = {s: self._fresh(s) if s == self.active else None for s in SLOTS}
-        twin.active = self.active
-        twin._make_ramps()
-        out = np.concatenate([twin.process(source[i:i + 4096]) for i in range(0, source.size, 4096)])
-        return wav.encode(out, int(self.sample_rate))
-
-    def _fresh(self, slot: str) -> models.Model | None:
-        """A new prewarmed engine for ``slot``'s model (the live one keeps its state)."""
-        doc = self.docs[slot]
-        if doc is None:
-            return None
-        engine = models.build(doc)
-        engine.prewarm()
-        return engine
+        twin.docs, twin.infos, twin.ir = dict(self.docs), dict(self.infos), self.ir
+        twin.active, twin.bypass = self.active, self.bypass
+        twin.set_sample_rate(self.sample_rate)
+        twin.set_controls(**asdict(self.settings))
+        out = [twin.process(source[i:i + RENDER_CHUNK]) for i in range(0, source.size, RENDER_CHUNK)]
+        return wav.encode(np.concatenate(out) if out else source, int(self.sample_rate))

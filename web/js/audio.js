@@ -16,10 +16,11 @@ export class AudioIO {
   get running() { return this.context !== null; }
 
   /** Open the input device and start the bridge. `latencyHint` 0 asks for the smallest buffers. */
-  async start({ inputId = '', outputId = '', channel = 0, block = 128, margin = 256, latencyHint = 0 }) {
+  async start({ inputId = '', outputId = '', channel = 0, block = 128, margin = 256, latencyHint = 0,
+    sampleRate = undefined, capture = false }) {
     await this.stop();
     if (!navigator.mediaDevices?.getUserMedia) throw new Error('This browser cannot open audio inputs (no getUserMedia).');
-    const context = new AudioContext({ latencyHint });
+    const context = new AudioContext({ latencyHint, sampleRate });
     let stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: {
@@ -40,11 +41,13 @@ export class AudioIO {
     this.block = block;
     this.margin = margin;
     const source = context.createMediaStreamSource(stream);
+    this.captured = capture ? { input: Ring.create(CAPTURE_FRAMES), output: Ring.create(CAPTURE_FRAMES) } : null;
     const node = new AudioWorkletNode(context, 'nam-bridge', {
       numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [2],
       channelCount: 2, channelCountMode: 'explicit', channelInterpretation: 'discrete',
       processorOptions: { inSab: this.inRing.sab, outSab: this.outRing.sab, statsSab: this.stats.buffer,
-        target: this.target(), channel },
+        target: this.target(), channel,
+        capture: this.captured && { inSab: this.captured.input.sab, outSab: this.captured.output.sab } },
     });
     await this.engine.request('start', { sampleRate: context.sampleRate, inSab: this.inRing.sab,
       outSab: this.outRing.sab, statsSab: this.stats.buffer, block });
@@ -90,20 +93,15 @@ export class AudioIO {
 
   stat(name) { return Atomics.load(this.stats, STAT[name]); }
 
-  /** Record the worklet's input and output (for tests and the benchmark). Returns a stop() -> {input, output}. */
-  capture() {
-    const input = Ring.create(CAPTURE_FRAMES);
-    const output = Ring.create(CAPTURE_FRAMES);
-    this.node.port.postMessage({ capture: { inSab: input.sab, outSab: output.sab } });
-    return () => {
-      this.node.port.postMessage({ capture: null });
-      const n = Math.min(input.available(), output.available());
-      const a = new Float32Array(n);
-      const b = new Float32Array(n);
-      input.pop(a);
-      output.pop(b);
-      return { input: a, output: b, sampleRate: this.context.sampleRate };
-    };
+  /** What the worklet got and played since start({capture: true}) (tests, benchmark): {input, output, sampleRate}. */
+  takeCapture() {
+    const { input, output } = this.captured;
+    const n = Math.min(input.available(), output.available());
+    const a = new Float32Array(n);
+    const b = new Float32Array(n);
+    input.pop(a);
+    output.pop(b);
+    return { input: a, output: b, sampleRate: this.context.sampleRate };
   }
 }
 

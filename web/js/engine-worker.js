@@ -12,6 +12,7 @@ let pyodide = null;
 let player = null;
 let audio = null; // {inRing, outRing, stats, block, inBuf, outBuf}
 const MAX_FRAMES = 8192;
+const STALE_FRAMES = 2048; // input backlog (frames) dropped after a long request
 
 function post(msg) { self.postMessage(msg); }
 
@@ -22,21 +23,35 @@ async function boot() {
     player = pyodide.pyimport('nam_web.player').Player(48000);
     post({ type: 'ready' });
   } catch (err) {
-    post({ type: 'fatal', message: err.message });
+    const python = err.type ? `nam_web failed to start: ${pythonError(err)}. Reload; if it persists, report it with this message.` : null;
+    post({ type: 'fatal', message: python || err.message });
     return;
   }
   handle = onRequest;
   for (const msg of pending.splice(0)) onRequest(msg);
 }
 
+/** The last line of a Python traceback ("NamFileError: broken.nam: …"), without the class name. */
+function pythonError(err) {
+  const last = String(err.message).trim().split('\n').pop();
+  return last.replace(/^[A-Za-z_.]*(Error|Exception): /, '');
+}
+
 // --- requests from the page -------------------------------------------------------------
 function onRequest(msg) {
+  if (audio) Atomics.store(audio.stats, STAT.BUSY, 1);
   try {
     const result = methods[msg.method](msg.args || {}, msg.payload);
     if (msg.id !== undefined) post({ id: msg.id, result });
   } catch (err) {
-    const message = err.type ? String(err.message).trim().split('\n').pop() : err.message;
-    if (msg.id !== undefined) post({ id: msg.id, error: message.replace(/^[A-Za-z]*Error: /, '') });
+    if (msg.id !== undefined) post({ id: msg.id, error: err.type ? pythonError(err) : err.message });
+  } finally {
+    if (audio) {
+      // A long request (loading, rendering) leaves stale input behind: skip it, keep latency low.
+      const stale = audio.inRing.available() - audio.block;
+      if (stale > STALE_FRAMES) audio.inRing.skip(stale - (stale % audio.block));
+      Atomics.store(audio.stats, STAT.BUSY, 0);
+    }
   }
 }
 
@@ -50,6 +65,8 @@ const methods = {
     player.set_sample_rate(sampleRate);
     audio = { sampleRate, inRing: new Ring(inSab), outRing: new Ring(outSab), stats: new Int32Array(statsSab), block,
       inBuf: new Float32Array(MAX_FRAMES), outBuf: new Float32Array(MAX_FRAMES) };
+    // The first call into NumPy code is slow (wasm warm-up): do it now, not on the audio clock.
+    player.process_into(audio.inBuf.subarray(0, block), audio.outBuf.subarray(0, block));
     runLoop(audio);
     return JSON.parse(player.describe());
   },

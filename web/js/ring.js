@@ -57,9 +57,9 @@ export class Ring {
     Atomics.store(this.index, READ, (r + n) | 0);
   }
 
-  /** Consumer: drop everything unread (used when the block size changes). */
-  clear() {
-    Atomics.store(this.index, READ, Atomics.load(this.index, WRITE));
+  /** Consumer: drop the oldest `n` unread frames (stale input after the worker was busy). */
+  skip(n) {
+    Atomics.store(this.index, READ, (Atomics.load(this.index, READ) + n) | 0);
   }
 }
 
@@ -78,6 +78,8 @@ export const STAT = {
   OUT_CLIPS: 10,    // worker: output samples at or above 0 dBFS
   FILL: 11,         // worklet: frames waiting in the output ring (last callback)
   TARGET: 12,       // worklet: output frames it buffers before playing
+  BUSY: 13,         // worker: 1 while it runs a request (loading a model, an IR, a DI, rendering)
+  LOAD_GAPS: 14,    // worklet: times the output ran dry while the worker was busy loading (not dropouts)
   SIZE: 16,
 };
 

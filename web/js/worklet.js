@@ -20,7 +20,8 @@ class NamBridge extends AudioWorkletProcessor {
     this.fadeIn = 0;
     this.silence = new Float32Array(128);
     this.mono = new Float32Array(128);
-    this.capture = null; // {input: Ring, output: Ring} while the page records
+    const c = o.capture; // {inSab, outSab} when the page records what goes in and out (tests, benchmark)
+    this.capture = c ? { input: new Ring(c.inSab), output: new Ring(c.outSab) } : null;
     this.port.onmessage = (e) => this.onMessage(e.data);
     Atomics.store(this.stats, STAT.TARGET, this.target);
   }
@@ -32,9 +33,6 @@ class NamBridge extends AudioWorkletProcessor {
       Atomics.store(this.stats, STAT.TARGET, this.target);
     }
     if (msg.channel !== undefined) this.channel = msg.channel;
-    if (msg.capture !== undefined) {
-      this.capture = msg.capture ? { input: new Ring(msg.capture.inSab), output: new Ring(msg.capture.outSab) } : null;
-    }
   }
 
   pickInput(input, n) {
@@ -80,7 +78,7 @@ class NamBridge extends AudioWorkletProcessor {
         left.fill(0, avail);
         this.playing = false;
         Atomics.store(this.stats, STAT.PLAYING, 0);
-        Atomics.add(this.stats, STAT.UNDERRUNS, 1);
+        Atomics.add(this.stats, Atomics.load(this.stats, STAT.BUSY) ? STAT.LOAD_GAPS : STAT.UNDERRUNS, 1);
       }
     } else {
       left.fill(0);

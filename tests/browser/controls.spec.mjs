@@ -1,0 +1,62 @@
+// Controls reach the engine without clicks; block size sets the added latency.
+import { test, expect } from '@playwright/test';
+import { dropFiles, fixture, openPlayer, requirePlayer, stats } from './helpers.mjs';
+
+test.beforeEach(async ({ request }) => { await requirePlayer(request); });
+
+async function turn(page, control, value) {
+  await page.locator(`input[data-control="${control}"]`).evaluate((el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, value);
+}
+
+test('knobs and switches change the sound; mute silences, bypass passes the dry input', async ({ page }) => {
+  await openPlayer(page);
+  await dropFiles(page, [{ name: 'wavenet.nam', bytes: fixture('wavenet.nam') }]);
+  await expect(page.locator('#slot-A-name')).not.toHaveText('no model');
+  await page.evaluate(() => window.namWeb.startAudio({ block: 1024, margin: 512 }));
+  await page.locator('#di-bundled').click();
+  await expect(page.locator('#di-name')).toHaveText('di_clip.wav');
+
+  await turn(page, 'input_db', -6);
+  await turn(page, 'treble', 7.5);
+  await turn(page, 'gate_threshold_db', -60);
+  await expect(page.locator('.knob[data-control="input_db"] .knob-value')).toHaveText('-6.0 dB');
+  await expect.poll(async () => (await page.evaluate(() => window.namWeb.engine.call('describe'))).controls)
+    .toMatchObject({ input_db: -6, treble: 7.5, gate_threshold_db: -60 });
+
+  const meters = () => page.evaluate(() => window.namWeb.engine.call('take_meters'));
+  await page.locator('label:has(#mute)').click();
+  await page.waitForTimeout(300);
+  await meters();
+  await page.waitForTimeout(300);
+  const muted = await meters();
+  expect(muted.in_peak).toBeGreaterThan(0.001);
+  expect(muted.out_peak).toBe(0);
+  await page.locator('label:has(#mute)').click();
+  await page.locator('label:has(#bypass)').click();
+  await expect.poll(async () => (await page.evaluate(() => window.namWeb.engine.call('describe'))).controls.bypass).toBe(true);
+  await page.waitForTimeout(300);
+  await meters();
+  await page.waitForTimeout(300);
+  expect((await meters()).out_peak).toBeGreaterThan(0.001);
+  expect((await stats(page)).underruns).toBe(0);
+});
+
+test('block size shows its latency and keeps playing when changed', async ({ page }) => {
+  await openPlayer(page);
+  await page.evaluate(() => window.namWeb.startAudio({ block: 128 }));
+  const rate = await page.evaluate(() => window.namWeb.audio.context.sampleRate);
+  for (const block of [512, 1024, 256]) {
+    await page.locator('#block').selectOption(String(block));
+    const margin = Number(await page.locator('#margin').inputValue());
+    await expect(page.locator('#block-ms')).toHaveText(`+${(1000 * (block + margin) / rate).toFixed(1)} ms`);
+    const framesBefore = (await stats(page)).frames;
+    await page.waitForTimeout(400);
+    await expect.poll(async () => (await stats(page)).playing).toBe(1);
+    expect((await stats(page)).frames).toBeGreaterThan(framesBefore);
+  }
+  await expect(page.locator('#latency')).toHaveText(/\d+\.\d ms/);
+  await expect(page.locator('#cpu')).toHaveText(/\d+ %/);
+});
