@@ -191,7 +191,9 @@ function renderOverview() {
   $('overview-warnings').textContent = problems.length ? `Metadata the editor would refuse: ${problems.join('; ')}` : '';
 }
 
-const compact = (v) => (Array.isArray(v) ? v.map(compact).join(', ') : v && typeof v === 'object' ? JSON.stringify(v) : fmt(v));
+const isRecord = (x) => x !== null && typeof x === 'object' && !Array.isArray(x);
+const compact = (v) => (Array.isArray(v) && v.some(isRecord) ? `${v.length} (below)`
+  : Array.isArray(v) ? v.map(compact).join(', ') : isRecord(v) ? JSON.stringify(v) : fmt(v));
 
 /** An engine's summary: scalars as a list; a list of objects (layer arrays) as a table, one row each. */
 function summaryList(summary) {
@@ -200,7 +202,7 @@ function summaryList(summary) {
   dl.className = 'summary';
   box.append(dl);
   for (const [k, v] of Object.entries(summary || {})) {
-    if (Array.isArray(v) && v.length && v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
+    if (Array.isArray(v) && v.length && v.every(isRecord)) {
       const columns = [...new Set(v.flatMap(Object.keys))];
       const table = document.createElement('table');
       table.className = 'grid arrays';
