@@ -2,6 +2,7 @@
 //
 //   node bench/pyodide_engine.mjs job.json
 //
+// Realtime factors are seconds of audio per CPU-second of this Node process (bench/timing.py).
 // job.json: {"wheel": nam_web wheel, "packages": folder with the Pyodide NumPy wheel,
 //            "task": "bench" | "render", ...}
 //   bench:  "models": [.nam paths], "blocks": [sizes], "audio_seconds", "runs", "nam_wasm": true/false
@@ -65,13 +66,17 @@ async function namWasmFactor(modelText, block, audioSeconds, runs) {
   const nBlocks = Math.max(1, Math.round((audioSeconds * 48000) / block));
   const input = new Float32Array(block).map(() => 0.1 * (Math.random() * 2 - 1));
   const output = new Float32Array(block);
-  const warmEnd = performance.now() + 1000;
-  while (performance.now() < warmEnd) nam.process(id, input, output);
+  const cpuSeconds = () => {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1e6;
+  };
+  const warmEnd = cpuSeconds() + 1.0;
+  while (cpuSeconds() < warmEnd) nam.process(id, input, output);
   const factors = [];
   for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
+    const t0 = cpuSeconds();
     for (let j = 0; j < nBlocks; j++) nam.process(id, input, output);
-    factors.push((nBlocks * block) / 48000 / ((performance.now() - t0) / 1000));
+    factors.push((nBlocks * block) / 48000 / Math.max(cpuSeconds() - t0, 1e-9));
   }
   nam.destroyInstance(id);
   factors.sort((a, b) => a - b);

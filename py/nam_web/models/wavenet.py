@@ -16,8 +16,10 @@ and each array's head is ``W_head ∗ Σ skip``. Speed comes from:
 * every layer's activation output stays in one matrix ``Z`` (with a ones row per layer), so all
   skip sums, head 1×1s, head re-channels and ``head_scale`` fold into one final product when the
   heads are 1×1 (the usual case);
-* inside Pyodide: ``einsum`` instead of ``matmul`` (no BLAS there) and tanh as 1 − 2/(1 + e^{2x})
-  with the constants folded into the neighbouring weights.
+* each chunk is computed a multiple of 16 columns wide, so BLAS rounds every sample the same way
+  whatever the block size (the output is bit-identical however the signal is cut);
+* inside Pyodide: ``einsum`` instead of ``matmul`` (no BLAS there; einsum's cost per
+  multiply-add stays flat with the block size while matmul's grows).
 
 FiLM, gating/blending, grouped convolutions (dense block-diagonal matrices), head kernels > 1, a
 post-stack head and a conditioning model take the general path of the same design.
@@ -34,7 +36,6 @@ import numpy as np
 from nam_web import namfile
 from nam_web.errors import NamFileError
 from nam_web.models import build, register
-from nam_web.models.activations import Activation
 from nam_web.models.base import EngineOptions, Model
 from nam_web.models.wavenet_config import GatingMode, LayerArrayConfig, WaveNetConfig
 from nam_web.models.wavenet_weights import Conv, LayerArrayWeights, LayerWeights, slim, unpack
@@ -63,6 +64,11 @@ def _einsum(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
 
 product: Callable[[np.ndarray, np.ndarray, np.ndarray], None] = _einsum if ON_WASM else _matmul
 """out = w @ x: BLAS matmul in CPython; einsum in Pyodide, whose matmul has no BLAS and slows with N."""
+
+
+def _with_bias(conv: Conv) -> np.ndarray:
+    """A 1×1 conv as one matrix [W | b] acting on [x; 1]."""
+    return np.concatenate([conv.weight[:, :, 0], conv.bias[:, None]], axis=1)
 
 
 def _f32(a: np.ndarray) -> np.ndarray:
@@ -126,15 +132,6 @@ class _FiLM:
             x += scale_shift[self.dim :]
 
 
-@dataclass
-class _Affine:
-    """act(x) = scale·core(gain·x) + offset; identity transform when the activation runs as is."""
-
-    gain: float = 1.0
-    scale: float = 1.0
-    offset: float = 0.0
-
-
 class _Layer:
     """One WaveNet layer bound to its weights; ``run`` processes a block."""
 
@@ -144,63 +141,38 @@ class _Layer:
         self.gating = a.gating_modes[i]
         self.conv_rows = a.conv_out(i)
         self.films = {key: _FiLM(conv, a.film_dim(key, i)) for key, conv in w.films.items()}
-        act = a.activations[i].function(fast_tanh)
+        self.activation = a.activations[i].function(fast_tanh)
         sec = a.secondary_activations[i]
         self.secondary = sec.function(fast_tanh) if sec is not None else None
-        self.plain = self.gating is GatingMode.NONE and not self.films
-        """No gating and no FiLM: conv + mixin + bias in one product, activation folded if it pays."""
-        self.affine = _Affine()
-        self.activation = act
-        if self.plain:
-            folded = _wasm_affine(a.activations[i], fast_tanh)
-            if folded is not None:
-                self.affine, self.activation = folded
         self.history = _History(a.channels, self.kernel, self.dilation)
 
         k, c = self.kernel, self.channels
         conv_w = w.conv.weight.transpose(0, 2, 1).reshape(self.conv_rows, k * c)  # column k·C + c
         conv_b = w.conv.bias[:, None]
         mix_w = w.mixin.weight[:, :, 0]
-        fused_input = (
-            "input_mixin_pre_film" in self.films
-            or "input_mixin_post_film" in self.films
-            or "conv_post_film" in self.films
+        self.split_mixin = any(
+            key in self.films for key in ("conv_post_film", "input_mixin_pre_film", "input_mixin_post_film")
         )
-        self.split_mixin = fused_input
-        g = self.affine.gain
+        """A FiLM between conv and sum: conv and mixin need separate products."""
         if not self.split_mixin:  # S rows: [c; 1; taps]
-            self.w_in = _f32(g * np.concatenate([mix_w, conv_b, conv_w], axis=1))
+            self.w_in = _f32(np.concatenate([mix_w, conv_b, conv_w], axis=1))
         else:
             self.w_in = _f32(np.concatenate([conv_b, conv_w], axis=1))  # rows [1; taps]
             self.w_mix = _f32(mix_w)
-        s, o = self.affine.scale, self.affine.offset
-        self.w_1x1 = None
-        if w.layer1x1 is not None:  # reads [a; 1]
-            l1 = w.layer1x1.weight[:, :, 0]
-            self.w_1x1 = _f32(
-                np.concatenate([s * l1, (w.layer1x1.bias + o * l1.sum(axis=1))[:, None]], axis=1)
-            )
+        self.w_1x1 = None if w.layer1x1 is None else _f32(_with_bias(w.layer1x1))  # reads [a; 1]
         self.head1x1 = w.head1x1
         self.skip_is_a = w.head1x1 is None or "head1x1_post_film" not in self.films
         """The skip output is a linear function of a (folded into the head); else it is materialised."""
         self.w_head1x1 = None
         if w.head1x1 is not None and not self.skip_is_a:
-            h1 = w.head1x1.weight[:, :, 0]
-            self.w_head1x1 = _f32(
-                np.concatenate([s * h1, (w.head1x1.bias + o * h1.sum(axis=1))[:, None]], axis=1)
-            )
+            self.w_head1x1 = _f32(_with_bias(w.head1x1))
         self.skip_rows = self.bottleneck if self.skip_is_a else w.head1x1.weight.shape[0]
 
     def skip_map(self) -> np.ndarray:
         """(skip size, slot rows + 1): the layer's skip output as a function of its Z slot [slot; 1]."""
-        s, o = self.affine.scale, self.affine.offset
-        if not self.skip_is_a:
+        if not self.skip_is_a or self.head1x1 is None:
             return np.eye(self.skip_rows, self.skip_rows + 1)
-        if self.head1x1 is None:
-            eye = np.eye(self.bottleneck)
-            return np.concatenate([s * eye, np.full((self.bottleneck, 1), o)], axis=1)
-        h1 = self.head1x1.weight[:, :, 0]
-        return np.concatenate([s * h1, (self.head1x1.bias + o * h1.sum(axis=1))[:, None]], axis=1)
+        return _with_bias(self.head1x1)
 
     def run(
         self,
@@ -274,23 +246,6 @@ class _Layer:
             skip = slot[: self.skip_rows]
             product(self.w_head1x1, a1, skip)
             films["head1x1_post_film"].apply(skip, cond1, scratch.film)
-
-
-def _wasm_affine(act: Activation, fast_tanh: bool) -> tuple[_Affine, Callable[[np.ndarray], None]] | None:
-    """In Pyodide: tanh(x) = 1 − 2·core(2x), sigmoid(x) = core(−x), core(y) = 1/(1 + e^{y})."""
-    if not ON_WASM or act.negative_slopes is not None:
-        return None
-    if act.name == "Tanh" and not fast_tanh:
-        return _Affine(2.0, -2.0, 1.0), _logistic_of_minus
-    if act.name == "Sigmoid":
-        return _Affine(-1.0, 1.0, 0.0), _logistic_of_minus
-    return None
-
-
-def _logistic_of_minus(x: np.ndarray) -> None:
-    np.exp(x, out=x)
-    x += F32(1.0)
-    np.reciprocal(x, out=x)
 
 
 @dataclass

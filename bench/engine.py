@@ -1,0 +1,162 @@
+"""Realtime factor of nam_web's engines, in CPython and inside Pyodide (beside NAM Core's wasm build).
+
+    python bench/engine.py [--blocks 64,128,...] [--models a.nam,b.nam] [--no-pyodide] [--quick]
+
+Realtime factor = seconds of audio processed per CPU-second (median of several runs after a
+warm-up; see bench/timing.py). CPython runs with one BLAS thread. The Pyodide part needs Node,
+node_modules/pyodide and a local Pyodide package folder holding the NumPy wheel
+(NAM_WEB_PYODIDE_PACKAGES, default ~/.cache/nam-web/pyodide-packages); it runs nam_web from a
+wheel built from py/ and @opendaw/nam-wasm (NAM Core compiled to wasm) on the same model and
+block in the same Node process, and prints ours/theirs. An LSTM 1×24 (random weights) is added to
+show the target size of LSTM captures.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads BLAS
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "py"), str(ROOT), str(Path(__file__).parent)]
+
+from nam_web import namfile  # noqa: E402
+from nam_web.errors import NamWebError  # noqa: E402
+from nam_web.models import load  # noqa: E402
+from timing import realtime_factor  # noqa: E402
+
+FIXTURES = ROOT.parent / "shared" / "fixtures" / "models"
+BLOCKS = (64, 128, 256, 1024, 4096)
+PYODIDE_MODELS = ("wavenet_a1_standard.nam", "A2.nam", "wavenet.nam", "lstm_1x24.nam")
+
+
+def lstm_document(hidden: int, seed: int = 0) -> namfile.NamDocument:
+    """A 1-layer LSTM .nam with random weights (NAM layout: W, b, h0, c0 per layer, then head w, b)."""
+    count = 4 * hidden * (1 + hidden) + 4 * hidden + 2 * hidden + hidden + 1
+    weights = np.random.default_rng(seed).normal(0.0, 0.2, count)
+    return namfile.NamDocument(
+        "0.5.4", "LSTM", {"input_size": 1, "hidden_size": hidden, "num_layers": 1}, weights, 48000.0
+    )
+
+
+def model_files(names: list[str] | None, workdir: Path) -> list[Path]:
+    files = (
+        sorted(FIXTURES.glob("*.nam"))
+        if not names
+        else [Path(n) if "/" in n else FIXTURES / n for n in names]
+    )
+    lstm = workdir / "lstm_1x24.nam"
+    namfile.save(lstm_document(24), lstm)
+    if not names or "lstm_1x24.nam" in names:
+        files = [f for f in files if f.name != "lstm_1x24.nam"] + [lstm]
+    return files
+
+
+def cpython_table(files: list[Path], blocks: tuple[int, ...], seconds: float, runs: int) -> None:
+    print(f"CPython {sys.version.split()[0]}, NumPy {np.__version__}: realtime factor (audio s / CPU s)")
+    print(f"{'model':32s}" + "".join(f"{b:>9d}" for b in blocks))
+    for path in files:
+        try:
+            model = load(path)
+        except NamWebError as exc:
+            print(f"{path.name:32s}  not loadable here: {exc}")
+            continue
+        factors = [realtime_factor(model.process, b, audio_seconds=seconds, runs=runs) for b in blocks]
+        print(f"{path.name:32s}" + "".join(f"{f:9.1f}" for f in factors), flush=True)
+
+
+def pyodide_missing() -> str | None:
+    """Why the Pyodide benchmark cannot run here, or None."""
+    from server.packages import local_folder
+
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not (ROOT / "node_modules" / "pyodide" / "pyodide.mjs").exists():
+        return "node_modules/pyodide is missing (npm install)"
+    folder = local_folder()
+    if folder is None or not any(folder.glob("numpy-*.whl")):
+        return "no Pyodide NumPy wheel folder (NAM_WEB_PYODIDE_PACKAGES or ~/.cache/nam-web/pyodide-packages)"
+    return None
+
+
+def run_in_pyodide(job: dict, workdir: Path, timeout: float) -> subprocess.CompletedProcess:
+    """Run bench/pyodide_engine.mjs on ``job`` (wheel and package folder filled in)."""
+    from server.packages import local_folder
+    from server.wheel import build_wheel
+
+    job = {
+        "wheel": str(build_wheel(Path.home() / ".cache" / "nam-web" / "wheels")),
+        "packages": str(local_folder()),
+        **job,
+    }
+    job_file = workdir / "job.json"
+    job_file.write_text(json.dumps(job))
+    return subprocess.run(
+        ["node", str(ROOT / "bench" / "pyodide_engine.mjs"), str(job_file)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def pyodide_table(
+    files: list[Path], blocks: tuple[int, ...], seconds: float, runs: int, workdir: Path
+) -> None:
+    reason = pyodide_missing()
+    if reason:
+        print(f"\nPyodide: skipped ({reason})")
+        return
+    chosen = [f for f in files if f.name in PYODIDE_MODELS] or files[:1]
+    print("\nPyodide (Node, npm pyodide) — ours vs @opendaw/nam-wasm, realtime factor (audio s / CPU s)")
+    print(f"{'model':24s}{'block':>7s}{'ours':>9s}{'nam-wasm':>10s}{'ours/theirs':>13s}")
+    job = {
+        "task": "bench",
+        "models": [str(f) for f in chosen],
+        "blocks": list(blocks),
+        "audio_seconds": seconds,
+        "runs": runs,
+        "nam_wasm": True,
+    }
+    result = run_in_pyodide(job, workdir, timeout=900)
+    for line in result.stdout.splitlines():
+        if not line.startswith("{"):
+            continue
+        row = json.loads(line)
+        theirs = row.get("theirs")
+        ratio = f"{row['ours'] / theirs:13.2f}" if theirs else f"{'n/a':>13s}"
+        theirs_text = f"{theirs:10.2f}" if theirs else f"{'(fails)':>10s}"
+        print(f"{row['model']:24s}{row['block']:7d}{row['ours']:9.2f}{theirs_text}{ratio}", flush=True)
+    if result.returncode:
+        print("Pyodide run failed:", result.stderr.strip().splitlines()[-1][:300] if result.stderr else "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--blocks", default=",".join(map(str, BLOCKS)))
+    parser.add_argument("--models", help="comma-separated .nam files (default: every fixture model)")
+    parser.add_argument("--no-pyodide", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="shorter runs (rougher numbers)")
+    args = parser.parse_args()
+    blocks = tuple(int(b) for b in args.blocks.split(","))
+    seconds, runs = (0.25, 3) if args.quick else (0.5, 5)
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        files = model_files(args.models.split(",") if args.models else None, workdir)
+        cpython_table(files, blocks, seconds, runs)
+        if not args.no_pyodide:
+            pyodide_table(files, blocks, seconds, runs, workdir)
+
+
+if __name__ == "__main__":
+    main()
