@@ -59,3 +59,10 @@ def test_measure_an_identity_model_is_flat_and_clean() -> None:
 def test_a_model_that_blows_up_is_reported() -> None:
     with np.errstate(over="ignore"), pytest.raises(NamWebError, match=r"not finite .* at 0 dBFS"):
         level_sweep(lambda x: np.exp(1e3 * x.astype(np.float32)), RATE, levels_db=[-60.0, 0.0])
+
+
+def test_a_model_too_heavy_to_measure_is_refused_before_running() -> None:
+    taps = 1 << 20
+    doc = namfile.NamDocument("0.5.4", "Linear", {"receptive_field": taps, "bias": False}, np.zeros(taps))
+    with pytest.raises(NamWebError, match=r"billion multiply-adds \(1,048,576 per sample\)"):
+        measure(doc)

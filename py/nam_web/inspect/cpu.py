@@ -11,9 +11,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nam_web.errors import NamWebError
 from nam_web.models.base import Model
 
 BLOCK_SIZES = (64, 128, 256, 512, 1024, 2048)
+
+MAX_MACS_PER_SAMPLE = 1_000_000
+"""Models costlier than this (75× a standard WaveNet) are not timed: one block would take seconds."""
 
 
 def _run_for(engine: Model, x: np.ndarray, seconds: float) -> tuple[int, float]:
@@ -34,6 +38,10 @@ def cpu_load(engine: Model, sample_rate: float, block_sizes: Sequence[int] = BLO
     The engine is fed quiet noise (−20 dBFS RMS) after ``warmup_seconds`` of the same (a browser's
     JIT runs early calls slowly), and prewarmed again afterwards.
     """
+    macs = engine.config.macs_per_sample()
+    if macs > MAX_MACS_PER_SAMPLE:
+        raise NamWebError(f"not timed: {macs:,} multiply-adds per sample is far beyond real time here "
+                          f"(a standard WaveNet needs about 13,000)")
     noise = np.random.default_rng(0).standard_normal(max(block_sizes)).astype(np.float32) * 0.1
     _run_for(engine, noise[:512], warmup_seconds)
     loads = {}

@@ -34,6 +34,12 @@ WINDOW = 4096
 MAX_SETTLE = 48000
 """Longest settling time per level (samples), whatever the receptive field claims."""
 
+MAX_MEASURE_MACS = 2e10
+"""Most multiply-accumulates a full measurement may cost (a standard WaveNet needs about 3e9)."""
+
+SWEEP_SAMPLES = 1 << 15
+"""Length of each frequency-response sweep (samples)."""
+
 LEVELS_DB = tuple(range(-60, 1, 5))
 RESPONSE_LEVELS_DB = (-40.0, -20.0, -6.0)
 
@@ -85,13 +91,18 @@ def _run(process: Process, x: np.ndarray, what: str) -> np.ndarray:
     return y
 
 
+def _level_step(settle: int) -> int:
+    """Samples per level: ``settle`` capped and rounded up to whole windows (so the tone's phase
+    runs on unbroken from one level to the next), then the analysed window."""
+    return WINDOW * math.ceil(min(max(settle, 1), MAX_SETTLE) / WINDOW) + WINDOW
+
+
 def level_sweep(process: Process, sample_rate: float, *, levels_db: Sequence[float] = LEVELS_DB,
                 tone_hz: float = 1000.0, harmonics: int = 8, settle: int = WINDOW) -> LevelSweep:
     """Step a tone of ``tone_hz`` through ``levels_db``; ``settle`` samples are skipped at each step."""
     k = max(1, round(tone_hz * WINDOW / sample_rate))
     tone_hz = k * sample_rate / WINDOW
-    settle = WINDOW * math.ceil(min(max(settle, 1), MAX_SETTLE) / WINDOW)  # keeps the phase continuous
-    step = settle + WINDOW
+    step = _level_step(settle)
     cycle = np.sin(2 * np.pi * k * np.arange(step) / WINDOW)
     out_db, thd, dc, harm = [], [], [], []
     orders = [h for h in range(2, harmonics + 1) if h * k < WINDOW // 2]
@@ -110,7 +121,7 @@ def level_sweep(process: Process, sample_rate: float, *, levels_db: Sequence[flo
 
 
 def frequency_response(process: Process, sample_rate: float, *, level_db: float = -40.0,
-                       low_hz: float = 20.0, high_hz: float = 20000.0, samples: int = 1 << 15,
+                       low_hz: float = 20.0, high_hz: float = 20000.0, samples: int = SWEEP_SAMPLES,
                        tail: int = 4096, points: int = 160, band_octaves: float = 1 / 6) -> FrequencyResponse:
     """Run an exponential sweep ``low_hz``→``high_hz`` at ``level_db`` and measure gain per band."""
     high_hz = min(high_hz, 0.45 * sample_rate)
@@ -159,13 +170,18 @@ def measure(doc: NamDocument, *, levels_db: Sequence[float] = LEVELS_DB,
     """
     engine = models.build(doc)
     rate = doc.effective_sample_rate
+    settle = min(max(engine.receptive_field + 1, WINDOW), MAX_SETTLE)
+    samples = len(levels_db) * _level_step(settle) + len(response_levels_db) * (SWEEP_SAMPLES + settle)
+    cost = samples * engine.config.macs_per_sample()
+    if cost > MAX_MEASURE_MACS:
+        raise NamWebError(f"measuring this model would take {cost / 1e9:.0f} billion multiply-adds "
+                          f"({engine.config.macs_per_sample():,} per sample); the inspector stops at "
+                          f"{MAX_MEASURE_MACS / 1e9:.0f} billion")
 
     def fresh() -> Process:
         engine.prewarm()
         return engine.process
 
-    settle = max(engine.receptive_field + 1, WINDOW)
     levels = level_sweep(fresh(), rate, levels_db=levels_db, settle=settle)
-    curves = [frequency_response(fresh(), rate, level_db=lv, tail=min(max(settle, 4096), MAX_SETTLE))
-              for lv in response_levels_db]
+    curves = [frequency_response(fresh(), rate, level_db=lv, tail=settle) for lv in response_levels_db]
     return Response(rate, levels, curves)
