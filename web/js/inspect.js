@@ -14,8 +14,15 @@ let nextId = 1;
 let readyResolve;
 const ready = new Promise((resolve) => { readyResolve = resolve; });
 
-worker.onerror = (e) => fatal(`The inspector worker failed to start (${e.message || 'no details'}). `
-  + 'Open the page through the nam-web server so workers get the cross-origin headers.');
+worker.onerror = (e) => {
+  const message = state.limits
+    ? `The inspector's Python worker stopped (${e.message || 'out of memory?'}). Reload the page.`
+    : `The inspector worker failed to start (${e.message || 'no details'}). `
+      + 'Open the page through the nam-web server so workers get the cross-origin headers.';
+  fatal(message);
+  for (const { reject } of waiting.values()) reject(new Error(message));
+  waiting.clear();
+};
 worker.onmessage = ({ data }) => {
   if (data.type === 'progress') setStatus('booting', data.text);
   else if (data.type === 'ready') { state.limits = data.limits; setStatus('ready', 'Ready'); buildForm(); readyResolve(); }
