@@ -44,7 +44,7 @@ async function request(method, args, extra = {}, transfer = []) {
 }
 
 function setStatus(kind, text) { $('status').dataset.state = kind; $('status-text').textContent = text; }
-function fatal(message) { setStatus('error', 'Python failed to start'); showError(message); }
+function fatal(message) { setStatus('error', state.limits ? 'Python stopped' : 'Python failed to start'); showError(message); }
 function showError(message) { $('error').textContent = message; $('error').hidden = !message; }
 function busy(text) { $('busy').textContent = text || ''; $('busy').hidden = !text; }
 
@@ -68,6 +68,8 @@ async function openBytes(slot, bytes, fileName) {
     if (slot === 'A' || !state.slots.A) state.shown = slot;
     render();
     measureCpu(slot);
+  } catch (err) {
+    showError(`${fileName}: ${err.message}`);
   } finally { busy(''); }
 }
 
