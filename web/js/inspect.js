@@ -403,6 +403,9 @@ $('show-slot').addEventListener('change', (e) => {
   render();
 });
 
+// Any failed request that no handler caught (save, edit, compare…) is shown, not lost in the console.
+window.addEventListener('unhandledrejection', (e) => { e.preventDefault(); showError(e.reason?.message || String(e.reason)); });
+
 fillLibrary();
 const fromLibrary = new URLSearchParams(location.search).get('model');
 if (fromLibrary) library.get(Number(fromLibrary)).then((r) => r && openBytes('A', r.bytes.slice(0), r.fileName || r.name));
