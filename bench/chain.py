@@ -1,7 +1,11 @@
 """Benchmark: what the amp chain costs on top of the model, as a realtime factor.
 
-    python bench/chain.py [--block 128] [--model PATH.nam]
-    node bench/pyodide_chain.mjs [--block 128]        (the same script inside Pyodide)
+    python bench/chain.py [--block 128] [--model PATH.nam] [--pyodide]
+
+``--pyodide`` runs the same script inside Pyodide (Node + npm pyodide + the local Pyodide NumPy
+wheel, through ``bench/pyodide_chain.mjs``) after the CPython run, so both numbers come from one
+command. ``--render IN OUT`` instead plays raw float32 ``IN`` through :func:`reference_chain` into
+``OUT`` (used by the test that checks Pyodide's output equals CPython's).
 
 The chain runs every stage (gate on, tone knobs off centre, an 8192-tap cabinet IR, DC blocker,
 levels, limiter) around a pass-through model, so its time is the chain's overhead alone; then at
@@ -15,7 +19,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +81,28 @@ def chain(rate: float, model: object) -> Chain:
     return c
 
 
+def reference_chain() -> Chain:
+    """Every stage, resamplers included: 44.1 kHz audio around a 48 kHz pass-through model."""
+    return chain(44100.0, PassThrough(48000.0))
+
+
+def render(source: Path, target: Path, block: int) -> None:
+    x = np.fromfile(source, dtype=np.float32)
+    c = reference_chain()
+    np.concatenate([c.process(x[i:i + block]) for i in range(0, x.size, block)]).tofile(target)
+
+
+def run_in_pyodide(args: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
+    """Run this script with ``args`` inside Pyodide; ``cwd`` is its working folder there too."""
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    from server.wheel import build_wheel
+
+    wheel = build_wheel(Path.home() / ".cache" / "nam-web" / "wheels")
+    return subprocess.run(["node", str(root / "bench" / "pyodide_chain.mjs"), str(wheel), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
 def report(name: str, process, block: int, rate: float, runs: int, seconds: float, warmup: float) -> None:
     rtf = realtime_factor(process, block, rate, audio_seconds=seconds, runs=runs, warmup_seconds=warmup)
     per_block_us = block / rate / rtf * 1e6
@@ -100,9 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", help=".nam file to time alone and inside the chain")
     p.add_argument("--seconds", type=float, default=1.0, help="audio per timed run")
     p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--warmup", type=float, default=0.5, help="seconds of warm-up (use ≥1 in Pyodide)")
+    p.add_argument("--warmup", type=float, default=0.5, help="seconds of warm-up (Pyodide uses ≥ 1.5)")
+    p.add_argument("--pyodide", action="store_true", help="also run inside Pyodide under Node")
+    p.add_argument("--render", nargs=2, type=Path, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     rate, block = 48000.0, args.block
+    if args.render:
+        render(*args.render, block)
+        return 0
     timing = (block, rate, args.runs, args.seconds, args.warmup)
 
     report("chain (all stages, IR 8192, pass-through model)", chain(rate, PassThrough(rate)).process, *timing)
@@ -125,6 +159,24 @@ def main(argv: list[str] | None = None) -> int:
         engine = models.load(args.model)
         report(f"model alone: {Path(args.model).name}", engine.process, *timing)
         report(f"model in the chain: {Path(args.model).name}", chain(rate, engine).process, *timing)
+    if args.pyodide:
+        from engine import pyodide_missing
+
+        reason = pyodide_missing()
+        if reason:
+            print(f"Pyodide: skipped ({reason})")
+            return 0
+        with tempfile.TemporaryDirectory() as tmp:
+            extra = ["--model", os.path.basename(args.model)] if args.model else []
+            if args.model:
+                Path(tmp, os.path.basename(args.model)).write_bytes(Path(args.model).read_bytes())
+            options = ["--block", str(block), "--seconds", str(args.seconds), "--runs", str(args.runs),
+                       "--warmup", str(max(args.warmup, 1.5)), *extra]
+            result = run_in_pyodide(options, Path(tmp), timeout=900)
+        print(result.stdout, end="")
+        if result.returncode:
+            print(result.stderr[-2000:], file=sys.stderr)
+            return result.returncode
     return 0
 
 

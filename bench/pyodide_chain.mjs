@@ -2,6 +2,8 @@
 //
 //   node bench/pyodide_chain.mjs NAM_WEB_WHEEL [chain.py options, e.g. --block 128 --warmup 1.5]
 //
+// The current folder is mounted at /work inside Pyodide and is its working folder, so relative
+// paths in the options (--model amp.nam, --render in.f32 out.f32) mean the same on both sides.
 // Pyodide comes from node_modules/pyodide, NumPy from the local wheel folder
 // ($NAM_WEB_PYODIDE_PACKAGES, default ~/.cache/nam-web/pyodide-packages), nam_web from the wheel
 // built from py/ (pip wheel --no-deps -w DIR .), so it is the same package CPython runs.
@@ -24,15 +26,19 @@ const { loadPyodide } = await import(path.join(root, "node_modules", "pyodide", 
 const pyodide = await loadPyodide({ indexURL: path.join(root, "node_modules", "pyodide") + path.sep });
 const numpyWheel = fs.readdirSync(packages).find((f) => f.startsWith("numpy-") && f.endsWith(".whl"));
 await pyodide.loadPackage(path.join(packages, numpyWheel), { messageCallback: () => {} });
-pyodide.unpackArchive(new Uint8Array(fs.readFileSync(wheel)), "wheel");
+const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
+pyodide.unpackArchive(new Uint8Array(fs.readFileSync(wheel)), "wheel", { extractDir: sitePackages });
 pyodide.FS.mkdirTree("/bench");
 for (const file of ["timing.py", "chain.py"]) {
   pyodide.FS.writeFile(`/bench/${file}`, fs.readFileSync(path.join(here, file)));
 }
+pyodide.FS.mkdirTree("/work");
+pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: process.cwd() }, "/work");
 pyodide.setStdout({ batched: (line) => console.log(line) });
 pyodide.globals.set("bench_args", pyodide.toPy(args));
 pyodide.runPython(`
-import sys
+import os, sys
+os.chdir("/work")
 sys.path.insert(0, "/bench")
 import chain
 chain.main(list(bench_args))
