@@ -5,7 +5,6 @@ All take (B, L) tensors of prediction and target and return a scalar.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -29,32 +28,22 @@ def first_order_pre_emphasis(x: torch.Tensor, coef: float = 0.85) -> torch.Tenso
     return x[..., 1:] - coef * x[..., :-1]
 
 
-def a_weighting_fir(sample_rate: float = 48_000.0, taps: int = 101) -> torch.Tensor:
-    """Linear-phase FIR approximating the A-weighting curve (IEC 61672), normalised to 0 dB at 1 kHz."""
-    n_fft = 4096
-    f = torch.fft.rfftfreq(n_fft, 1.0 / sample_rate).double()
-    f2 = f**2
-    ra = (12194.0**2 * f2**2) / (
-        (f2 + 20.6**2) * torch.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12194.0**2)
-    )
-    ra = ra / _a_weight_at(1000.0)
-    impulse = torch.fft.irfft(ra.to(torch.complex128), n_fft)
-    impulse = torch.roll(impulse, taps // 2)[:taps] * torch.hann_window(
-        taps, periodic=False, dtype=torch.float64
-    )
-    return impulse.float()
+def a_weighting_gain(f: torch.Tensor) -> torch.Tensor:
+    """A-weighting (IEC 61672) as a linear gain at frequencies ``f`` (Hz), 1.0 (0 dB) at 1 kHz."""
+
+    def curve(f2: torch.Tensor) -> torch.Tensor:
+        poles = (f2 + 20.6**2) * torch.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12194.0**2)
+        return 12194.0**2 * f2**2 / poles
+
+    f2 = f.double() ** 2
+    return curve(f2) / curve(torch.tensor(1000.0**2, dtype=torch.float64))
 
 
-def _a_weight_at(f: float) -> float:
-    f2 = f * f
-    return (12194.0**2 * f2**2) / (
-        (f2 + 20.6**2) * math.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12194.0**2)
-    )
-
-
-def a_weighting(x: torch.Tensor, fir: torch.Tensor) -> torch.Tensor:
-    """Filter (B, L) by the A-weighting FIR ('valid' part, length L − taps + 1)."""
-    return torch.nn.functional.conv1d(x[:, None, :], fir.to(x)[None, None, :].flip(-1))[:, 0, :]
+def a_weighting(x: torch.Tensor, sample_rate: float = 48_000.0) -> torch.Tensor:
+    """Filter (B, L) by the A-weighting curve, zero-phase, in the frequency domain (length L)."""
+    n = x.shape[-1]
+    gain = a_weighting_gain(torch.fft.rfftfreq(n, 1.0 / sample_rate)).to(device=x.device, dtype=x.dtype)
+    return torch.fft.irfft(torch.fft.rfft(x) * gain, n)
 
 
 def mrstft(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -101,14 +90,13 @@ class TrainingLoss:
 
     def __init__(self, config: LossConfig) -> None:
         self.config = config
-        self._fir = a_weighting_fir(config.sample_rate) if config.pre_emphasis == "a-weighting" else None
         self._main = esr if config.main == "esr" else mse
 
     def emphasise(self, x: torch.Tensor) -> torch.Tensor:
         if self.config.pre_emphasis == "first-order":
             return first_order_pre_emphasis(x, self.config.pre_emphasis_coef)
-        if self._fir is not None:
-            return a_weighting(x, self._fir)
+        if self.config.pre_emphasis == "a-weighting":
+            return a_weighting(x, self.config.sample_rate)
         return x
 
     def __call__(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -61,14 +61,15 @@ class LayerArray(nn.Module):
             x = x[..., -n:] + one_by_one(a)
         return x, self.head_rechannel(head)
 
-    def export_weights(self) -> torch.Tensor:
+    def weight_tensors(self) -> list[torch.Tensor]:
+        """This array's parameters in .nam file order."""
         parts = [self.rechannel.weight]
         for conv, mixer, one_by_one in zip(self.convs, self.mixers, self.one_by_ones, strict=True):
             parts += [conv.weight, conv.bias, mixer.weight, one_by_one.weight, one_by_one.bias]
         parts.append(self.head_rechannel.weight)
         if self.head_rechannel.bias is not None:
             parts.append(self.head_rechannel.bias)
-        return _flat(*parts)
+        return parts
 
 
 class WaveNet(nn.Module):
@@ -93,10 +94,13 @@ class WaveNet(nn.Module):
             x, head = array(x, c, head)
         return self.head_scale * head[:, 0, :]
 
+    def weight_tensors(self) -> list[torch.Tensor]:
+        """Every parameter in .nam file order (``head_scale``, a constant, follows them in the file)."""
+        return [t for array in self.arrays for t in array.weight_tensors()]
+
     def export_weights(self) -> torch.Tensor:
-        return torch.cat(
-            [a.export_weights() for a in self.arrays] + [torch.tensor([self.head_scale], dtype=torch.float64)]
-        )
+        scale = torch.tensor([self.head_scale], dtype=torch.float64)
+        return torch.cat([_flat(*self.weight_tensors()), scale])
 
 
 class LSTM(nn.Module):
