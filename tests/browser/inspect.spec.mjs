@@ -188,3 +188,27 @@ test('opens models from the library and saves edits as a new library entry', asy
   expect(after.weights).toEqual(before.weights);
   expect(after.weights.every((w, i) => Object.is(w, before.weights[i]))).toBe(true);
 });
+
+test('a big model is parsed in the worker while the page keeps answering', async ({ page, request }) => {
+  await requirePlayer(request);
+  await openInspector(page);
+  await page.setInputFiles('#file-A', join(MODELS, 'identity_linear_10.nam'));
+  await expect(cell(page, 'overview-facts', 'parameters')).toHaveText('10');
+  // A 1,048,576-tap FIR (≈ 20 MB of JSON): slow to parse in Pyodide, far too heavy to time or measure.
+  let seed = 1;
+  const taps = Array.from({ length: 1 << 20 }, () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647 - 0.5; });
+  const text = JSON.stringify({ version: '0.5.4', architecture: 'Linear', config: { receptive_field: 1 << 20, bias: false },
+    weights: taps, sample_rate: 48000 });
+  await page.setInputFiles('#file-A', { name: 'long-fir.nam', mimeType: 'application/json', buffer: Buffer.from(text) });
+  await expect(page.locator('#busy')).toContainText('Reading long-fir.nam');
+  for (const view of ['weights', 'edit', 'overview']) { // the main thread answers at once while Python works
+    const started = Date.now();
+    await page.click(`button[data-view=${view}]`, { timeout: 1_000 });
+    await expect(page.locator(`#view-${view}`)).toBeVisible({ timeout: 1_000 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  }
+  await expect(cell(page, 'overview-facts', 'parameters')).toHaveText('1048576', { timeout: 50_000 });
+  await expect(page.locator('#overview-cpu')).toContainText('far beyond real time', { timeout: 20_000 });
+  await page.click('button[data-view=response]');
+  await expect(page.locator('#response-status')).toContainText('billion multiply-adds');
+});
