@@ -33,3 +33,14 @@ def test_edit_refuses_a_broken_file(tmp_path: Path, capsys) -> None:
     broken.write_text('{"version": "0.5.4", "architecture": "Linear", "config": {}, "weights": ["x"]}')
     assert main(["edit", str(broken), "--set", "name=x", "-o", str(tmp_path / "o.nam")]) == 2
     assert "$.weights[0]: weight is not a number" in capsys.readouterr().err
+
+
+def test_edit_refuses_to_write_nan_back(tmp_path: Path, capsys) -> None:
+    raw = json.loads((MODELS / "lstm.nam").read_text())
+    raw["metadata"]["loudness"] = float("nan")
+    source = tmp_path / "nan.nam"
+    source.write_text(json.dumps(raw))
+    out = tmp_path / "out.nam"
+    assert main(["edit", str(source), "--set", "name=x", "-o", str(out)]) == 2
+    assert "NaN or Infinity" in capsys.readouterr().err
+    assert not out.exists()

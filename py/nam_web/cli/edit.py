@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     editor = MetadataEditor(doc)
     for text in args.assignments:
         editor.set(*parse_assignment(text))
+    editor.saved_text()  # refuses what JSON cannot store, with a clear message, before writing
     namfile.save(editor.document(), args.output)
     for key, (before, after) in editor.changes().items():
         print(f"{key}: {before!r} -> {after!r}")

@@ -130,7 +130,7 @@ class InspectorSession:
 
     def save(self, slot: str) -> bytes:
         """The edited file's bytes (UTF-8 JSON): the same weights, version and unknown keys."""
-        return self._slot(slot).editor.document().dumps().encode("utf-8")
+        return self._slot(slot).editor.saved_text().encode("utf-8")
 
     def compare(self) -> str:
         """A and B described side by side (needs both slots)."""

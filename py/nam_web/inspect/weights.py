@@ -1,7 +1,7 @@
 """Per-tensor weight statistics and histograms, for the inspector's weights view.
 
 Nested models (the submodels of a slimmable container, a WaveNet's condition DSP) are listed
-after their parent with a path prefix such as ``submodel1 (≤0.5)/``.
+after their parent with a path prefix such as ``submodel1 (slim < 1)/``.
 """
 
 from __future__ import annotations
