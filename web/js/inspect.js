@@ -143,8 +143,14 @@ $('library').addEventListener('change', async (e) => {
 });
 
 // --- rendering ----------------------------------------------------------------------------
-const fmt = (v, digits = 4) => (v === null || v === undefined ? '–'
-  : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(digits)) : String(v));
+const MAX_SHOWN_CHARS = 300;
+/** A value as shown: numbers to 4 significant digits, absent as "–", anything long cut short. */
+function fmt(v, digits = 4) {
+  if (v === null || v === undefined) return '–';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(digits);
+  const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return text.length > MAX_SHOWN_CHARS ? `${text.slice(0, MAX_SHOWN_CHARS)}… (${text.length} characters)` : text;
+}
 
 function kvRows(table, rows) {
   table.replaceChildren(...rows.map(([label, value, key]) => {
@@ -330,7 +336,8 @@ function renderEdits() {
   const { edits } = state.slots[state.shown];
   for (const f of state.limits.fields) {
     const input = $('edit-form').elements[f.key];
-    if (document.activeElement !== input) input.value = edits.metadata[f.key] ?? '';
+    const value = edits.metadata[f.key];
+    if (document.activeElement !== input) input.value = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : value;
   }
   $('undo').disabled = !edits.can_undo;
   const rows = Object.entries(edits.changes);
