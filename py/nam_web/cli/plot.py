@@ -40,7 +40,7 @@ def draw(responses: dict[str, Response], output: str | Path) -> None:
         ax_gain.plot(lv.input_db, lv.output_db, style, marker="o", ms=3, label=label)
         ax_thd.semilogy(lv.input_db, [max(t, 1e-4) for t in lv.thd_percent], style, label=label)
         for order, values in enumerate(lv.harmonics_db[:5], start=2):
-            ax_harm.plot(lv.input_db, values, style, label=f"{label} H{order}")
+            ax_harm.plot(lv.input_db, values, style, color=f"C{order - 2}", label=f"{label} H{order}")
         for curve in r.frequency:
             ax_freq.semilogx(curve.frequency_hz, curve.gain_db, style,
                              label=f"{label} {curve.level_db:g} dBFS")
