@@ -16,8 +16,9 @@ from nam_web.models.base import Model
 
 BLOCK_SIZES = (64, 128, 256, 512, 1024, 2048)
 
-MAX_MACS_PER_SAMPLE = 1_000_000
-"""Models costlier than this (75× a standard WaveNet) are not timed: one block would take seconds."""
+MAX_MACS_PER_SAMPLE = 200_000
+"""Models costlier than this (15× a standard WaveNet, which a browser barely runs in real time) are
+not timed: one block would take seconds and the answer is "no" anyway."""
 
 
 def _run_for(engine: Model, x: np.ndarray, seconds: float) -> tuple[int, float]:
