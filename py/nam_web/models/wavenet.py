@@ -89,7 +89,7 @@ class _History:
         self.capacity = 2 * self.lookback + MAX_CHUNK
         self.buffer = np.zeros((channels, self.capacity), dtype=F32)
         item = self.buffer.itemsize
-        self._all_taps = np.lib.stride_tricks.as_strided(
+        self.all_taps = np.lib.stride_tricks.as_strided(
             self.buffer,
             shape=(kernel, channels, self.capacity - self.lookback),
             strides=(dilation * item, self.capacity * item, item),
@@ -111,7 +111,7 @@ class _History:
 
     def taps(self, n: int) -> np.ndarray:
         start = self.pos - self.lookback
-        return self._all_taps[:, :, start : start + n]
+        return self.all_taps[:, :, start : start + n]
 
     def end(self, n: int) -> None:
         self.pos += n
@@ -167,6 +167,8 @@ class _Layer:
         if w.head1x1 is not None and not self.skip_is_a:
             self.w_head1x1 = _f32(_with_bias(w.head1x1))
         self.skip_rows = self.bottleneck if self.skip_is_a else w.head1x1.weight.shape[0]
+        self.plain = self.gating is GatingMode.NONE and not self.films and self.w_1x1 is not None
+        """The common layer (no gating, no FiLM, with a 1×1): run by the lean loop in WaveNet._run."""
 
     def skip_map(self) -> np.ndarray:
         """(skip size, slot rows + 1): the layer's skip output as a function of its Z slot [slot; 1]."""
@@ -311,6 +313,9 @@ class _Plan:
     """Per array: its last layer's output (the next array's input), (channels, n)."""
     head_out: list[np.ndarray | None]
     x_scratch: list[list[np.ndarray | None]]
+    """Per layer: where its input goes when a conv pre-FiLM needs it outside the history, else None."""
+    lean: list[list[tuple[np.ndarray, ...] | None]]
+    """Per plain layer: (taps destination in S, its rows of S, a, [a; 1], residual scratch)."""
 
 
 class WaveNet(Model):
@@ -444,23 +449,25 @@ class WaveNet(Model):
             stack = plan.stacks[ai]
             np.copyto(stack[:cc, :advance], cond)
             layers = arr.layers
-            first = layers[0]
-            dst = plan.x_scratch[ai][0]
-            if dst is None:
-                dst = first.history.begin(n)
-            product(arr.rechannel, layer_input, dst)
-            for li, layer in enumerate(layers):
-                x_in = plan.x_scratch[ai][li]
-                if x_in is None:
-                    x_in = layer.history.begin(n)
-                if li + 1 < len(layers):
-                    x_next = plan.x_scratch[ai][li + 1]
-                    if x_next is None:
-                        x_next = layers[li + 1].history.begin(n)
-                else:
-                    x_next = plan.carries[ai]
-                layer.run(x_in, stack, plan.slots[ai][li], plan.scratch[ai], x_next, n)
-                layer.history.end(advance)
+            inputs = [
+                layer.history.begin(n) if x is None else x
+                for layer, x in zip(layers, plan.x_scratch[ai], strict=True)
+            ]
+            inputs.append(plan.carries[ai])
+            product(arr.rechannel, layer_input, inputs[0])
+            for li, (layer, lean) in enumerate(zip(layers, plan.lean[ai], strict=True)):
+                history = layer.history
+                if lean is None:
+                    layer.run(inputs[li], stack, plan.slots[ai][li], plan.scratch[ai], inputs[li + 1], n)
+                else:  # the common layer, written out: 5 NumPy calls
+                    taps_into, stack_rows, a, a1, residual = lean
+                    start = history.pos - history.lookback
+                    np.copyto(taps_into, history.all_taps[:, :, start : start + n])
+                    product(layer.w_in, stack_rows, a)
+                    layer.activation(a)
+                    product(layer.w_1x1, a1, residual)
+                    np.add(inputs[li], residual, out=inputs[li + 1])
+                history.end(advance)
             layer_input = plan.carries[ai]
             head_conv = self.head_convs[ai]
             if head_conv is not None:
@@ -531,10 +538,23 @@ class WaveNet(Model):
                     for layer in arr.layers
                 ]
             )
+        lean = [
+            [
+                _lean_views(layer, stacks[ai], slots[ai][li], scratch[ai], n) if layer.plain else None
+                for li, layer in enumerate(arr.layers)
+            ]
+            for ai, arr in enumerate(self.arrays)
+        ]
         self._plan = _Plan(
-            n, np.zeros((1, n), dtype=F32), stacks, z_all, slots, scratch, carries, head_out, x_scratch
+            n, np.zeros((1, n), dtype=F32), stacks, z_all, slots, scratch, carries, head_out, x_scratch, lean
         )
         return self._plan
+
+
+def _lean_views(layer: _Layer, stack: np.ndarray, slot: np.ndarray, scratch: _Scratch, n: int) -> tuple:
+    rows = layer.cond + 1 + layer.kernel * layer.channels
+    taps_into = stack[layer.cond + 1 : rows].reshape(layer.kernel, layer.channels, n)
+    return taps_into, stack[:rows], slot[: layer.bottleneck], slot, scratch.residual[: layer.channels]
 
 
 def _channels(model: Model, x: np.ndarray) -> np.ndarray:
