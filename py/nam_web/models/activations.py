@@ -67,10 +67,10 @@ class Activation:
             if key in entry:
                 params[key] = _number(entry[key], f"{at}.{key}")
         if "negative_slopes" in entry:
-            slopes = entry["negative_slopes"]
+            slopes, where = entry["negative_slopes"], f"{at}.negative_slopes"
             if not isinstance(slopes, list) or not slopes:
-                raise NamFileError("negative_slopes must be a non-empty list of numbers", f"{at}.negative_slopes")
-            params["negative_slopes"] = tuple(_number(s, f"{at}.negative_slopes[{i}]") for i, s in enumerate(slopes))
+                raise NamFileError("negative_slopes must be a non-empty list of numbers", where)
+            params["negative_slopes"] = tuple(_number(s, f"{where}[{i}]") for i, s in enumerate(slopes))
         return cls(name, **params)
 
     def function(self, fast_tanh_enabled: bool = False) -> Callable[[np.ndarray], None]:
