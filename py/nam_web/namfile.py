@@ -176,8 +176,16 @@ class NamDocument:
         return out
 
     def dumps(self) -> str:
-        """Serialise to .nam JSON text (floats written so they read back bit-identical)."""
-        return json.dumps(self.to_json(), allow_nan=False)
+        """Serialise to .nam JSON text (floats written so they read back bit-identical).
+
+        Raises :class:`NamFileError` when a value cannot be written as JSON (NaN or infinity in
+        the metadata, say): a .nam file must stay standard JSON for every NAM player.
+        """
+        try:
+            return json.dumps(self.to_json(), allow_nan=False)
+        except ValueError:
+            raise NamFileError("the document holds NaN or Infinity, which a .nam (JSON) file cannot store; "
+                               "it cannot be saved") from None
 
 
 def check_nesting(data: bytes, limit: int = MAX_NESTING) -> None:

@@ -177,13 +177,8 @@ class MetadataEditor:
         return replace(self.original, metadata=self.metadata)
 
     def saved_text(self) -> str:
-        """The edited document as .nam JSON text; a file holding NaN or Infinity (which JSON
-        cannot store) is refused rather than written back changed."""
-        try:
-            return self.document().dumps()
-        except ValueError:
-            raise NamFileError("the file holds NaN or Infinity values, which a .nam (JSON) file cannot "
-                               "store; it cannot be saved back unchanged") from None
+        """The edited document as .nam JSON text (NaN or Infinity anywhere is refused by ``dumps``)."""
+        return self.document().dumps()
 
 
 def edit(doc: NamDocument, assignments: Mapping[str, Any]) -> NamDocument:
