@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"nam-web {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `nam-web info … | head`: the reader left; that is not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
