@@ -83,6 +83,38 @@ class LayerFiLMs:
 
 
 @dataclass(frozen=True)
+class ConvBlock:
+    """One convolution's share of the flat weights: per group its (out/groups × in/groups × kernel)
+    block, then ``cout`` biases if it has them. ``role`` names it within its layer (``layer`` index)
+    or array (``layer`` None): rechannel, conv, input_mixin, 1x1, head1x1, a FiLM key, head_rechannel."""
+
+    role: str
+    layer: int | None
+    cin: int
+    cout: int
+    kernel: int = 1
+    bias: bool = True
+    groups: int = 1
+
+    @property
+    def macs(self) -> int:
+        """Multiply-adds per sample."""
+        return self.cout * (self.cin // self.groups) * self.kernel
+
+    @property
+    def size(self) -> int:
+        """Weights in the file."""
+        return self.macs + (self.cout if self.bias else 0)
+
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the weight block as the file stores it (group first when grouped)."""
+        shape = (self.cout, self.cin, self.kernel) if self.kernel > 1 else (self.cout, self.cin)
+        if self.groups > 1:
+            shape = (self.groups, self.cout // self.groups, self.cin // self.groups, *shape[2:])
+        return shape
+
+
+@dataclass(frozen=True)
 class LayerArrayConfig:
     """One layer array; per-layer lists all have one entry per dilation."""
 
@@ -142,42 +174,37 @@ class LayerArrayConfig:
             "head1x1_post_film": self.head1x1_out_channels,
         }[key]
 
-    def num_weights(self) -> int:
+    def conv_blocks(self) -> list[ConvBlock]:
+        """This array's convolutions in the order their weights sit in the file (NAM's ``set_weights_``)."""
         c, b, cc = self.channels, self.bottleneck, self.condition_size
-        n = self.input_size * c  # rechannel, no bias
+        blocks = [ConvBlock("rechannel", None, self.input_size, c, bias=False)]
         for i, k in enumerate(self.kernel_sizes):
             g = self.conv_out(i)
-            n += g * (c // self.groups_input) * k + g  # dilated conv + bias
-            n += g * (cc // self.groups_input_mixin)  # input mixin, no bias
+            blocks.append(ConvBlock("conv", i, c, g, k, True, self.groups_input))
+            blocks.append(ConvBlock("input_mixin", i, cc, g, 1, False, self.groups_input_mixin))
             if self.layer1x1_active:
-                n += c * (b // self.layer1x1_groups) + c
+                blocks.append(ConvBlock("1x1", i, b, c, 1, True, self.layer1x1_groups))
             if self.head1x1_active:
-                n += self.head1x1_out_channels * (b // self.head1x1_groups) + self.head1x1_out_channels
+                blocks.append(
+                    ConvBlock("head1x1", i, b, self.head1x1_out_channels, 1, True, self.head1x1_groups)
+                )
             for key in FILM_KEYS:
                 film = getattr(self.films, key)
                 if film.active:
                     rows = (2 if film.shift else 1) * self.film_dim(key, i)
-                    n += rows * (cc // film.groups) + rows
-        n += self.skip_size * self.head_size * self.head_kernel_size + (
-            self.head_size if self.head_bias else 0
+                    blocks.append(ConvBlock(key, i, cc, rows, 1, True, film.groups))
+        blocks.append(
+            ConvBlock(
+                "head_rechannel", None, self.skip_size, self.head_size, self.head_kernel_size, self.head_bias
+            )
         )
-        return n
+        return blocks
+
+    def num_weights(self) -> int:
+        return sum(block.size for block in self.conv_blocks())
 
     def macs_per_sample(self) -> int:
-        c, b, cc = self.channels, self.bottleneck, self.condition_size
-        macs = self.input_size * c
-        for i, k in enumerate(self.kernel_sizes):
-            g = self.conv_out(i)
-            macs += g * (c // self.groups_input) * k + g * (cc // self.groups_input_mixin)
-            if self.layer1x1_active:
-                macs += c * (b // self.layer1x1_groups)
-            if self.head1x1_active:
-                macs += self.head1x1_out_channels * (b // self.head1x1_groups)
-            for key in FILM_KEYS:
-                film = getattr(self.films, key)
-                if film.active:
-                    macs += (2 if film.shift else 1) * self.film_dim(key, i) * (cc // film.groups)
-        return macs + self.skip_size * self.head_size * self.head_kernel_size
+        return sum(block.macs for block in self.conv_blocks())
 
     def state_floats(self) -> int:
         """Floats of history the engine keeps for this array."""
@@ -204,8 +231,8 @@ class PostStackHead:
             cin = cout
         return shapes
 
-    def num_weights(self) -> int:
-        return sum(ci * co * k + co for ci, co, k in self.conv_shapes())
+    def conv_blocks(self) -> list[ConvBlock]:
+        return [ConvBlock("conv", i, ci, co, k) for i, (ci, co, k) in enumerate(self.conv_shapes())]
 
 
 @dataclass(frozen=True)
@@ -234,8 +261,22 @@ class WaveNetConfig(ModelConfig):
         return self.post_head.out_channels if self.post_head else self.layer_arrays[-1].head_size
 
     def num_weights(self) -> int:
-        n = sum(a.num_weights() for a in self.layer_arrays)
-        return n + (self.post_head.num_weights() if self.post_head else 0) + 1  # + head_scale
+        return sum(shape_size(shape) for _, shape in self.weight_layout())
+
+    def weight_layout(self) -> list[tuple[str, tuple[int, ...]]]:
+        """Named weight blocks in file order: layer arrays, post-stack head convs, then head_scale."""
+        layout: list[tuple[str, tuple[int, ...]]] = []
+        for i, a in enumerate(self.layer_arrays):
+            for block in a.conv_blocks():
+                where = (
+                    f"array{i}"
+                    if block.layer is None
+                    else f"array{i}.layer{block.layer} (dilation {a.dilations[block.layer]})"
+                )
+                layout += _named(f"{where}.{block.role}", block)
+        for block in self.post_head.conv_blocks() if self.post_head else []:
+            layout += _named(f"head.conv{block.layer}", block)
+        return [*layout, ("head_scale", (1,))]
 
     @property
     def receptive_field(self) -> int:
@@ -249,7 +290,7 @@ class WaveNetConfig(ModelConfig):
     def macs_per_sample(self) -> int:
         macs = sum(a.macs_per_sample() for a in self.layer_arrays)
         if self.post_head:
-            macs += sum(ci * co * k for ci, co, k in self.post_head.conv_shapes())
+            macs += sum(block.macs for block in self.post_head.conv_blocks())
         if self.condition_config is not None:
             macs += self.condition_config.macs_per_sample()
         return macs
@@ -309,6 +350,14 @@ class WaveNetConfig(ModelConfig):
             else:
                 out.append(allowed[min(math.floor(ratio * len(allowed)), len(allowed) - 1)])
         return out
+
+
+def shape_size(shape: tuple[int, ...]) -> int:
+    return math.prod(shape)
+
+
+def _named(name: str, block: ConvBlock) -> list[tuple[str, tuple[int, ...]]]:
+    return [(name, block.shape())] + ([(f"{name}_bias", (block.cout,))] if block.bias else [])
 
 
 def slim_bottleneck(a: LayerArrayConfig, channels: int) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nam_web.models.wavenet_config import FILM_KEYS, LayerArrayConfig, WaveNetConfig, slim_bottleneck
+from nam_web.models.wavenet_config import FILM_KEYS, ConvBlock, WaveNetConfig, slim_bottleneck
 
 
 @dataclass
@@ -55,57 +55,49 @@ class WaveNetWeights:
     head_scale: float
 
 
-class _Reader:
-    """Reads consecutive convs out of the flat weight vector."""
-
-    def __init__(self, weights: np.ndarray) -> None:
-        self.w = np.asarray(weights, dtype=np.float64)
-        self.pos = 0
-
-    def take(self, n: int) -> np.ndarray:
-        out = self.w[self.pos : self.pos + n]
-        self.pos += n
-        return out
-
-    def conv(self, cin: int, cout: int, kernel: int = 1, bias: bool = True, groups: int = 1) -> Conv:
-        opg, ipg = cout // groups, cin // groups
-        blocks = self.take(cout * ipg * kernel).reshape(groups, opg, ipg, kernel)
-        weight = np.zeros((cout, cin, kernel))
-        for g in range(groups):
-            weight[g * opg : (g + 1) * opg, g * ipg : (g + 1) * ipg] = blocks[g]
-        return Conv(weight, self.take(cout).copy() if bias else None)
+def _read(weights: np.ndarray, pos: int, block: ConvBlock) -> Conv:
+    """The dense (out, in, kernel) conv of ``block`` whose weights start at ``pos``."""
+    opg, ipg = block.cout // block.groups, block.cin // block.groups
+    n = block.macs
+    blocks = weights[pos : pos + n].reshape(block.groups, opg, ipg, block.kernel)
+    dense = np.zeros((block.cout, block.cin, block.kernel))
+    for g in range(block.groups):
+        dense[g * opg : (g + 1) * opg, g * ipg : (g + 1) * ipg] = blocks[g]
+    return Conv(dense, weights[pos + n : pos + block.size].copy() if block.bias else None)
 
 
-def _read_array(r: _Reader, a: LayerArrayConfig) -> LayerArrayWeights:
-    c, b, cc = a.channels, a.bottleneck, a.condition_size
-    rechannel = r.conv(a.input_size, c, bias=False)
-    layers = []
-    for i, k in enumerate(a.kernel_sizes):
-        g = a.conv_out(i)
-        conv = r.conv(c, g, k, True, a.groups_input)
-        mixin = r.conv(cc, g, 1, False, a.groups_input_mixin)
-        layer1x1 = r.conv(b, c, 1, True, a.layer1x1_groups) if a.layer1x1_active else None
-        head1x1 = r.conv(b, a.head1x1_out_channels, 1, True, a.head1x1_groups) if a.head1x1_active else None
-        films = {}
-        for key in FILM_KEYS:
-            film = getattr(a.films, key)
-            if film.active:
-                films[key] = r.conv(cc, (2 if film.shift else 1) * a.film_dim(key, i), 1, True, film.groups)
-        layers.append(LayerWeights(conv, mixin, layer1x1, head1x1, films))
-    head = r.conv(a.skip_size, a.head_size, a.head_kernel_size, a.head_bias)
-    return LayerArrayWeights(rechannel, layers, head)
+def _read_blocks(weights: np.ndarray, pos: int, blocks: list[ConvBlock]) -> tuple[dict, int]:
+    """Read consecutive blocks; {(role, layer): Conv} and the position after them."""
+    convs = {}
+    for block in blocks:
+        convs[block.role, block.layer] = _read(weights, pos, block)
+        pos += block.size
+    return convs, pos
 
 
 def unpack(config: WaveNetConfig, weights: np.ndarray) -> WaveNetWeights:
     """Split the flat weights (length ``config.num_weights()``) into matrices."""
-    r = _Reader(weights)
-    arrays = [_read_array(r, a) for a in config.layer_arrays]
+    w = np.asarray(weights, dtype=np.float64)
+    pos, arrays = 0, []
+    for a in config.layer_arrays:
+        convs, pos = _read_blocks(w, pos, a.conv_blocks())
+        layers = [
+            LayerWeights(
+                convs["conv", i],
+                convs["input_mixin", i],
+                convs.get(("1x1", i)),
+                convs.get(("head1x1", i)),
+                {key: convs[key, i] for key in FILM_KEYS if (key, i) in convs},
+            )
+            for i in range(a.num_layers)
+        ]
+        arrays.append(LayerArrayWeights(convs["rechannel", None], layers, convs["head_rechannel", None]))
     post = []
     if config.post_head:
-        post = [r.conv(ci, co, k) for ci, co, k in config.post_head.conv_shapes()]
-    head_scale = float(r.take(1)[0])
-    assert r.pos == r.w.size, "weight count was checked against the config"
-    return WaveNetWeights(arrays, post, head_scale)
+        convs, pos = _read_blocks(w, pos, config.post_head.conv_blocks())
+        post = [convs["conv", i] for i in range(len(config.post_head.kernel_sizes))]
+    assert pos + 1 == w.size, "weight count was checked against the config"
+    return WaveNetWeights(arrays, post, float(w[pos]))
 
 
 def slim(
