@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from conftest import MODELS
 from dsp_helpers import db, stream, tone, tone_level
-from nam_web import models
+from nam_web import models, wav
 from nam_web.dsp.chain import Chain, ChainSettings
 from nam_web.dsp.dc_blocker import DCBlocker
+from nam_web.dsp.ir import ImpulseResponse
 from nam_web.dsp.levels import ModelLevels
 from nam_web.dsp.safety import Limiter, scrub
 
@@ -114,10 +115,12 @@ def test_whole_chain_is_block_size_invariant() -> None:
                              treble=6, input_db=3.0)
     x = (np.random.default_rng(0).standard_normal(30000) * 0.1).astype(np.float32)
     x[10000:15000] *= 1e-4
+    h = (np.random.default_rng(5).standard_normal(3000) * np.exp(-np.arange(3000) / 300)).astype(np.float32)
     outs = []
     for seed in (1, 2):
         chain = Chain(44100, settings)
         chain.set_model(identity(48000.0))
+        chain.set_ir(ImpulseResponse.from_audio(wav.Audio(h[:, None], 44100), 44100))
         outs.append(stream(chain.process, x, seed=seed))
     assert np.abs(outs[0] - outs[1]).max() < 1e-5
 

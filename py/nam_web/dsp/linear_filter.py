@@ -1,18 +1,21 @@
 """Recursive linear filters run a whole block at a time (no per-sample Python loop).
 
-A filter in state-space form, s[n+1] = A·s[n] + B·x[n], y[n] = C·s[n] + D·x[n], maps a block
-x[0..N) and the state s to the block's output and the next state with one matrix product:
+A biquad in state-space form, s[n+1] = A·s[n] + B·x[n], y[n] = C·s[n] + D·x[n] (transposed direct
+form II, so a coefficient change between blocks keeps a meaningful state and b = a means zero
+state), maps a block x[0..N) and its state to the output and the next state as
 
-    [y ; s'] = M_N · [x ; s],   M_N = [[T, O], [R, A^N]]
+    y = T·x + O·s,   s' = A^N·s + R·x,
 
-where T[k, i] = h[k − i] holds the impulse response (h[0] = D, h[j] = C·A^(j−1)·B), O[k] = C·A^k
-and R[:, i] = A^(N−1−i)·B. That is one NumPy call per block, which is what Pyodide (no BLAS,
-microseconds per call) needs. Biquads use the transposed direct form II state, so a coefficient
-change between blocks keeps a meaningful state and a filter with b = a has zero state.
+with T[k, i] = h[k − i] (h[0] = D, h[j] = C·A^(j−1)·B), O[k] = C·A^k, R[:, i] = A^(N−1−i)·B.
+For a 2×2 A, A^k = α_k·A + β_k·I with α_k = (λ₁^k − λ₂^k)/(λ₁ − λ₂), β_k = −a2·α_(k−1) (λ the
+poles), so a block response costs a dozen elementwise NumPy calls and no linear algebra (slow in
+Pyodide). Per block: one np.convolve (T·x; much faster than a matrix product in Pyodide, which
+has no BLAS) and three 2-element products; responses are cached per block length.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,32 +42,11 @@ class Biquad:
         z1 = np.exp(-2j * np.pi * np.asarray(frequency, dtype=float) / sample_rate)
         return (self.b0 + self.b1 * z1 + self.b2 * z1 * z1) / (1.0 + self.a1 * z1 + self.a2 * z1 * z1)
 
-    def state_space(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """(A, B, C, D) in transposed direct form II:
-        y = b0·x + s1, s1' = b1·x − a1·y + s2, s2' = b2·x − a2·y."""
-        a = np.array([[-self.a1, 1.0], [-self.a2, 0.0]])
-        b = np.array([self.b1 - self.a1 * self.b0, self.b2 - self.a2 * self.b0])
-        c = np.array([1.0, 0.0])
-        return a, b, c, self.b0
-
-
-def cascade(sections: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]]
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """State-space form of filters in series (first section first)."""
-    a, b, c, d = sections[0]
-    for a2, b2, c2, d2 in sections[1:]:
-        n1, n2 = a.shape[0], a2.shape[0]
-        top = np.hstack((a, np.zeros((n1, n2))))
-        bottom = np.hstack((np.outer(b2, c), a2))
-        a, b = np.vstack((top, bottom)), np.concatenate((b, b2 * d))
-        c, d = np.concatenate((d2 * c, c2)), d2 * d
-    return a, b, c, d
-
 
 @dataclass(frozen=True)
 class BlockResponse:
-    """How one block of n samples moves through the filter: impulse response h (n), state → output
-    ``observe`` (n × order), input → next state ``reach`` (order × n) and ``advance`` = A^n."""
+    """How one block of n samples moves through a biquad: impulse response h (n), state → output
+    ``observe`` (n × 2), input → next state ``reach`` (2 × n) and ``advance`` = A^n."""
 
     h: np.ndarray
     observe: np.ndarray
@@ -72,74 +54,72 @@ class BlockResponse:
     advance: np.ndarray
 
     @classmethod
-    def of(cls, a: np.ndarray, b: np.ndarray, c: np.ndarray, d: float, n: int) -> BlockResponse:
-        order = a.shape[0]
-        powers = np.eye(order)[None]  # A^0 .. A^(len−1), grown by doubling
-        while powers.shape[0] < n + 1:
-            step = powers[-1] @ a  # A^len
-            powers = np.concatenate((powers, powers @ step))
-        observe = np.einsum("j,kjl->kl", c, powers[:n])  # C·A^k
-        h = np.concatenate(([d], observe[: n - 1] @ b))
-        return cls(h, observe, (powers[:n] @ b)[::-1].T, powers[n])
+    def of(cls, q: Biquad, n: int) -> BlockResponse:
+        k = np.arange(n + 1, dtype=np.float64)
+        disc = q.a1 * q.a1 - 4.0 * q.a2
+        if disc < -1e-12:  # complex poles r·e^(±iθ): α_k = r^(k−1)·sin(kθ)/sin θ
+            r, theta = math.sqrt(q.a2), math.acos(max(-1.0, min(1.0, -q.a1 / (2.0 * math.sqrt(q.a2)))))
+            alpha = np.exp((k - 1.0) * math.log(r)) * np.sin(k * theta) / math.sin(theta)
+        elif disc > 1e-12:  # two real poles
+            l1, l2 = (-q.a1 + math.sqrt(disc)) / 2.0, (-q.a1 - math.sqrt(disc)) / 2.0
+            alpha = (np.power(l1, k) - np.power(l2, k)) / (l1 - l2)
+        else:  # a double pole: the limit k·λ^(k−1)
+            alpha = k * np.power(-q.a1 / 2.0, k - 1.0)
+        beta = np.empty(n + 1)
+        beta[0] = 1.0
+        beta[1:] = -q.a2 * alpha[:-1]
+        b0, b1 = q.b1 - q.a1 * q.b0, q.b2 - q.a2 * q.b0  # B
+        observe = np.empty((n, 2))  # C·A^k = α_k·C·A + β_k·C
+        observe[:, 0] = beta[:n] - q.a1 * alpha[:n]
+        observe[:, 1] = alpha[:n]
+        back_a, back_b = alpha[n - 1::-1], beta[n - 1::-1]  # A^(n−1−i)·B = α·A·B + β·B
+        reach = np.empty((2, n))
+        reach[0] = (b1 - q.a1 * b0) * back_a + b0 * back_b
+        reach[1] = -q.a2 * b0 * back_a + b1 * back_b
+        h = np.empty(n)
+        h[0] = q.b0
+        h[1:] = observe[: n - 1, 0] * b0 + observe[: n - 1, 1] * b1
+        advance = np.array([[beta[n] - q.a1 * alpha[n], alpha[n]], [-q.a2 * alpha[n], beta[n]]])
+        return cls(h, observe, reach, advance)
 
-    def matrix(self) -> np.ndarray:
-        """M_N (see the module docstring): maps [x (n); state] to [y (n); next state]."""
-        n, order = self.h.size, self.advance.shape[0]
-        k = np.arange(n)
-        lag = k[:, None] - k[None, :]
-        out = np.empty((n + order, n + order))
-        out[:n, :n] = np.concatenate((self.h, [0.0]))[np.where(lag >= 0, lag, n)]
-        out[:n, n:] = self.observe
-        out[n:, :n] = self.reach
-        out[n:, n:] = self.advance
-        return out
 
-
-class StateSpaceFilter:
-    """Streams a linear filter given as (A, B, C, D), a block matrix per block length (cached)."""
+class BiquadFilter:
+    """One streaming biquad section; block responses are cached per block length while it is settled."""
 
     latency = 0
 
-    def __init__(self, system: tuple[np.ndarray, np.ndarray, np.ndarray, float]) -> None:
-        self.state = np.zeros(system[0].shape[0])
-        self.set_system(system)
+    def __init__(self, coefficients: Biquad) -> None:
+        self.state = np.zeros(2)
+        self.set(coefficients)
 
-    def set_system(self, system: tuple[np.ndarray, np.ndarray, np.ndarray, float], *,
-                   passing: bool = False) -> None:
-        """New coefficients from the next sample on; the state (same order) is kept.
-
-        ``passing``: they will serve one block only (a glide step), so skip the block matrix.
-        """
-        if system[0].shape[0] != self.state.size:
-            raise ValueError("a filter's order cannot change while it runs")
-        self.system = system
+    def set(self, coefficients: Biquad, *, passing: bool = False) -> None:
+        """New coefficients from the next sample on (the state is kept). ``passing``: they serve
+        one block only (a glide step), so nothing is cached."""
+        self.coefficients = coefficients
         self.passing = passing
-        self._matrices: dict[int, np.ndarray] = {}
+        self._responses: dict[int, BlockResponse] = {}
 
     def reset(self) -> None:
         self.state[:] = 0.0
 
-    def _matrix(self, n: int) -> np.ndarray:
-        m = self._matrices.get(n)
-        if m is None:
-            if len(self._matrices) > 8:
-                self._matrices.clear()
-            m = self._matrices[n] = BlockResponse.of(*self.system, n).matrix()
-        return m
+    def _response(self, n: int) -> BlockResponse:
+        r = self._responses.get(n)
+        if r is None:
+            r = BlockResponse.of(self.coefficients, n)
+            if not self.passing:
+                if len(self._responses) > 8:
+                    self._responses.clear()
+                self._responses[n] = r
+        return r
 
     def process64(self, x: np.ndarray) -> np.ndarray:
-        """Filter ``x`` and return float64 (for detectors that need the precision)."""
+        """Filter float ``x``; returns float64."""
         y = np.empty(x.size)
         for start, stop in chunks(x.size, MAX_CHUNK):
             n, block = stop - start, x[start:stop]
-            if self.passing:
-                r = BlockResponse.of(*self.system, n)
-                y[start:stop] = np.convolve(block, r.h)[:n] + r.observe @ self.state
-                self.state = r.advance @ self.state + r.reach @ block
-            else:
-                out = self._matrix(n) @ np.concatenate((block, self.state))
-                y[start:stop] = out[:n]
-                self.state = out[n:]
+            r = self._response(n)
+            y[start:stop] = np.convolve(block, r.h)[:n] + r.observe @ self.state
+            self.state = r.advance @ self.state + r.reach @ block
         if not np.isfinite(self.state).all():
             self.state[:] = 0.0  # a NaN must not jam the filter (the plugin zeroes NaN outputs)
         return y
