@@ -112,6 +112,8 @@ def _build(act: Activation, name: str) -> Callable[[np.ndarray], None]:
                 np.copyto(x, np.where(x > 0, x, x * s))
             return prelu
         slope = _F(act.negative_slope)
+        if 0.0 <= slope <= 1.0:  # then max(x, slope·x) is exactly x > 0 ? x : slope·x, in 2 passes
+            return lambda x: np.maximum(x, x * slope, out=x)
         return lambda x: np.copyto(x, np.where(x > 0, x, x * slope))
     if name == "Sigmoid":
         return lambda x: sigmoid(x, out=x)
