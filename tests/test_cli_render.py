@@ -12,7 +12,7 @@ import pytest
 from conftest import AUDIO, MODELS, REFERENCE
 from dsp_helpers import db, tone, tone_level
 from nam_web import wav
-from nam_web.cli import render
+from nam_web.cli import main, render
 from nam_web.dsp.chain import ChainSettings
 from nam_web.dsp.preset import FileRef, Preset
 from nam_web.errors import NamWebError
@@ -128,3 +128,19 @@ def test_not_a_wav_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "in.wav").write_bytes(b"MThd not audio")
     with pytest.raises(NamWebError, match="not a WAV"):
         run(MODELS / "identity_linear_1.nam", tmp_path / "in.wav", tmp_path / "o.wav")
+
+
+def test_normalized_output_uses_the_loudness_metadata(tmp_path: Path) -> None:
+    """identity_wavenet_standard passes audio through and says loudness −14.97 dBFS: −3.03 dB."""
+    x = tone(1000.0, 48000, 0.5, 0.1)
+    wav.write(tmp_path / "in.wav", x, 48000)
+    run(MODELS / "identity_wavenet_standard.nam", tmp_path / "in.wav", tmp_path / "out.wav", "--normalize")
+    y = read(tmp_path / "out.wav")
+    assert db(tone_level(y[4800:], 1000.0, 48000) / 0.1) == pytest.approx(-18.0 + 14.968, abs=0.02)
+
+
+def test_errors_exit_2_with_the_reason(tmp_path: Path, capsys) -> None:
+    wav.write(tmp_path / "in.wav", tone(1000.0, 44100, 0.1), 44100)
+    code = main(["render", str(MODELS / "identity_linear_1.nam"), str(tmp_path / "in.wav"),
+                 str(tmp_path / "o.wav"), "--strict-rate"])
+    assert code == 2 and "48000 Hz but the audio is 44100 Hz" in capsys.readouterr().err

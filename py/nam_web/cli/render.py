@@ -25,7 +25,7 @@ from nam_web.cli.progress import Progress
 from nam_web.dsp.base import chunks
 from nam_web.dsp.chain import Chain, ChainSettings
 from nam_web.dsp.ir import ImpulseResponse
-from nam_web.dsp.levels import ModelLevels
+from nam_web.dsp.levels import OUTPUT_MODES, ModelLevels
 from nam_web.dsp.preset import Preset, sha256
 from nam_web.dsp.resample import ResampledModel, resample
 from nam_web.errors import NamWebError
@@ -34,7 +34,8 @@ from nam_web.models.base import EngineOptions
 DEFAULT_BLOCK = 64
 """Block size (samples) NAM Core's render uses."""
 MAX_BLOCK = 1 << 16
-_CHAIN_FLAGS = ("ir", "gate", "bass", "mid", "treble", "input_db", "output_db", "normalize", "preset")
+_CHAIN_FLAGS = ("ir", "gate", "bass", "mid", "treble", "input_db", "output_db", "normalize", "preset",
+                "output_mode", "interface_dbu", "calibrate_input")
 
 
 class RenderError(NamWebError, ValueError):
@@ -77,6 +78,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     chain.add_argument("--output-db", type=float, metavar="DB", help="output level in dB")
     chain.add_argument("--normalize", action="store_true",
                        help="normalized output: to -18 dBFS from the model's loudness metadata")
+    chain.add_argument("--output-mode", choices=OUTPUT_MODES,
+                       help="raw, normalized (= --normalize) or calibrated "
+                            "(output_level_dbu vs --interface-dbu)")
+    chain.add_argument("--interface-dbu", type=float, metavar="DBU",
+                       help="dBu that 0 dBFS means at your interface's input (default 12)")
+    chain.add_argument("--calibrate-input", action="store_true",
+                       help="match the input level the capture was made at "
+                            "(input_level_dbu vs --interface-dbu)")
     p.set_defaults(func=run)
 
 
@@ -87,14 +96,15 @@ def note(text: str) -> None:
 def _settings(args: argparse.Namespace, preset: Preset | None) -> ChainSettings:
     base = preset.settings if preset else ChainSettings(output_mode="raw")
     changes: dict[str, object] = {}
-    for flag, key in (("bass", "bass"), ("mid", "mid"), ("treble", "treble"), ("input_db", "input_db"),
-                      ("output_db", "output_db")):
-        if getattr(args, flag) is not None:
-            changes[key] = getattr(args, flag)
+    for key in ("bass", "mid", "treble", "input_db", "output_db", "output_mode", "interface_dbu"):
+        if getattr(args, key) is not None:
+            changes[key] = getattr(args, key)
     if args.gate is not None:
         changes.update(gate_active=True, gate_threshold_db=args.gate)
     if args.normalize:
         changes["output_mode"] = "normalized"
+    if args.calibrate_input:
+        changes["calibrate_input"] = True
     try:
         return ChainSettings(**{**base.to_json(), **changes})
     except ValueError as exc:
