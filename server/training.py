@@ -77,6 +77,7 @@ class StartRequest(BaseModel):
     ignore_checks: bool = False
     batch_size: int = Field(16, ge=1, le=256)
     segment: int = Field(8192, ge=256, le=65_536)
+    steps_per_epoch: int | None = Field(None, ge=1, le=100_000)
     loss: Literal["mse", "esr"] = "mse"
     pre_emphasis: Literal["none", "first-order", "a-weighting"] = "first-order"
     pre_emphasis_weight: float = Field(0.0, ge=0.0, le=100.0)
@@ -268,6 +269,7 @@ def start_job(request: Request, job_id: str, body: StartRequest) -> dict[str, An
         "epochs": body.epochs,
         "batch_size": body.batch_size,
         "segment": body.segment,
+        "steps_per_epoch": body.steps_per_epoch,
         "early_stopping": body.early_stopping,
         "loss": {
             "main": body.loss,

@@ -48,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--segment", type=int, default=8192, help="output samples per training example")
+    p.add_argument("--steps-per-epoch", type=int,
+                   help="mini-batches per epoch (default: one pass over the data)")
     p.add_argument("--lr", type=float, help="Adam learning rate (default: the preset's)")
     p.add_argument("--lr-decay", type=float, help="exponential decay per epoch (default: the preset's)")
     p.add_argument("--loss", choices=("mse", "esr"), default="mse")
@@ -116,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         early_stopping=args.early_stopping,
         seed=args.seed,
         device=args.device,
+        steps_per_epoch=args.steps_per_epoch,
         loss=LossConfig(
             main=args.loss,
             pre_emphasis=args.pre_emphasis,

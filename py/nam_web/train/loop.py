@@ -44,6 +44,8 @@ class TrainConfig:
     early_stopping: int | None = None
     seed: int = 0
     device: str = "auto"
+    steps_per_epoch: int | None = None
+    """Mini-batches per epoch; None = as many as whole batches of segments fit the training region."""
 
     @property
     def preset(self) -> Preset:
@@ -133,7 +135,7 @@ class Trainer:
             raise ValueError(
                 f"the training region ({span} samples) is shorter than one segment ({config.segment} samples)"
             )
-        self.steps_per_epoch = max(1, span // config.segment // config.batch_size)
+        self.steps_per_epoch = config.steps_per_epoch or max(1, span // config.segment // config.batch_size)
         v0, v1 = lay.validation
         context = min(v0, self.rf - 1)
         self.val_x = self.x[v0 - context : v1].to(self.device)[None]
