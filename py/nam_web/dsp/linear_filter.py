@@ -9,8 +9,8 @@ state), maps a block x[0..N) and its state to the output and the next state as
 with T[k, i] = h[k − i] (h[0] = D, h[j] = C·A^(j−1)·B), O[k] = C·A^k, R[:, i] = A^(N−1−i)·B.
 For a 2×2 A, A^k = α_k·A + β_k·I with α_k = (λ₁^k − λ₂^k)/(λ₁ − λ₂), β_k = −a2·α_(k−1) (λ the
 poles), so a block response costs a dozen elementwise NumPy calls and no linear algebra (slow in
-Pyodide). Per block: one np.convolve (T·x; much faster than a matrix product in Pyodide, which
-has no BLAS) and three 2-element products; responses are cached per block length.
+Pyodide). Sections in series compose (:meth:`BlockResponse.then`) into one response, so a
+settled cascade costs one np.convolve (T·x) and three small products a block.
 """
 
 from __future__ import annotations
@@ -82,44 +82,98 @@ class BlockResponse:
         advance = np.array([[beta[n] - q.a1 * alpha[n], alpha[n]], [-q.a2 * alpha[n], beta[n]]])
         return cls(h, observe, reach, advance)
 
+    def then(self, other: BlockResponse) -> BlockResponse:
+        """The block response of this filter followed by ``other`` (state: this one's, then other's).
 
-class BiquadFilter:
-    """One streaming biquad section; block responses are cached per block length while it is settled."""
+        With y₁ = T₁x + O₁s₁ feeding the second filter: T = T₂T₁, O = [T₂O₁, O₂],
+        R = [R₁; R₂T₁], A^n = [[A₁^n, 0], [R₂O₁, A₂^n]]; every T product is a convolution.
+        """
+        n = self.h.size
+
+        def through(signal: np.ndarray, h: np.ndarray) -> np.ndarray:  # T_h · signal
+            return np.convolve(signal, h)[:n]
+
+        def back(row: np.ndarray, h: np.ndarray) -> np.ndarray:  # row · T_h
+            return np.convolve(row[::-1], h)[:n][::-1]
+
+        observe = np.hstack([np.stack([through(col, other.h) for col in self.observe.T], axis=1),
+                             other.observe])
+        reach = np.vstack([self.reach, np.stack([back(row, self.h) for row in other.reach])])
+        m1, m2 = self.advance.shape[0], other.advance.shape[0]
+        advance = np.zeros((m1 + m2, m1 + m2))
+        advance[:m1, :m1] = self.advance
+        advance[m1:, :m1] = other.reach @ self.observe
+        advance[m1:, m1:] = other.advance
+        return BlockResponse(through(self.h, other.h), observe, reach, advance)
+
+    def run(self, x: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Output (float64) and next state for the block ``x`` (length n) from ``state``."""
+        return (np.convolve(x, self.h)[: x.size] + self.observe @ state,
+                self.advance @ state + self.reach @ x)
+
+
+def is_flat(q: Biquad) -> bool:
+    """b = a: the section passes audio unchanged (once its state has died away)."""
+    return q.b0 == 1.0 and q.b1 == q.a1 and q.b2 == q.a2
+
+
+class Cascade:
+    """Biquad sections in series, streaming. State: each section's two, first section first.
+
+    Settled coefficients use one composite block response per block length (cached): a single
+    convolution a block. Gliding coefficients (``passing``) run section by section, skipping flat
+    sections whose state has died away.
+    """
 
     latency = 0
 
-    def __init__(self, coefficients: Biquad) -> None:
-        self.state = np.zeros(2)
-        self.set(coefficients)
+    def __init__(self, sections: list[Biquad]) -> None:
+        self.state = np.zeros(2 * len(sections))
+        self.set(sections)
 
-    def set(self, coefficients: Biquad, *, passing: bool = False) -> None:
+    def set(self, sections: list[Biquad], *, passing: bool = False) -> None:
         """New coefficients from the next sample on (the state is kept). ``passing``: they serve
         one block only (a glide step), so nothing is cached."""
-        self.coefficients = coefficients
+        if 2 * len(sections) != self.state.size:
+            raise ValueError("the number of sections cannot change while the filter runs")
+        self.sections = list(sections)
         self.passing = passing
-        self._responses: dict[int, BlockResponse] = {}
+        self._composites: dict[int, BlockResponse] = {}
 
     def reset(self) -> None:
         self.state[:] = 0.0
 
-    def _response(self, n: int) -> BlockResponse:
-        r = self._responses.get(n)
+    @property
+    def idle(self) -> bool:
+        """Every section flat and every state died away: the filter is a wire."""
+        return all(is_flat(q) for q in self.sections) and np.abs(self.state).max() < 1e-12
+
+    def _composite(self, n: int) -> BlockResponse:
+        r = self._composites.get(n)
         if r is None:
-            r = BlockResponse.of(self.coefficients, n)
-            if not self.passing:
-                if len(self._responses) > 8:
-                    self._responses.clear()
-                self._responses[n] = r
+            r = BlockResponse.of(self.sections[0], n)
+            for q in self.sections[1:]:
+                r = r.then(BlockResponse.of(q, n))
+            if len(self._composites) > 8:
+                self._composites.clear()
+            self._composites[n] = r
         return r
 
     def process64(self, x: np.ndarray) -> np.ndarray:
         """Filter float ``x``; returns float64."""
         y = np.empty(x.size)
         for start, stop in chunks(x.size, MAX_CHUNK):
-            n, block = stop - start, x[start:stop]
-            r = self._response(n)
-            y[start:stop] = np.convolve(block, r.h)[:n] + r.observe @ self.state
-            self.state = r.advance @ self.state + r.reach @ block
+            n, block = stop - start, x[start:stop].astype(np.float64)
+            if not self.passing:
+                y[start:stop], self.state = self._composite(n).run(block, self.state)
+                continue
+            for i, q in enumerate(self.sections):
+                part = self.state[2 * i:2 * i + 2]
+                if is_flat(q) and np.abs(part).max() < 1e-12:
+                    part[:] = 0.0
+                    continue
+                block, self.state[2 * i:2 * i + 2] = BlockResponse.of(q, n).run(block, part)
+            y[start:stop] = block
         if not np.isfinite(self.state).all():
             self.state[:] = 0.0  # a NaN must not jam the filter (the plugin zeroes NaN outputs)
         return y

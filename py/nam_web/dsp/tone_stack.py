@@ -5,8 +5,9 @@ Knob → filter, as the plugin maps them:
 - middle: peak at 425 Hz, gain 3·(knob − 5) dB (±15 dB), Q 0.7 when boosting, 1.5 when cutting;
 - treble: high shelf at 1800 Hz, Q 0.707, gain 2·(knob − 5) dB (±10 dB).
 Coefficients follow the Audio EQ Cookbook (shelves with the Q form of alpha). The three sections
-run a block at a time (:mod:`nam_web.dsp.linear_filter`); a flat one whose state has settled is
-skipped. Knob moves glide (time constant :data:`GLIDE_S`) so turning a knob never clicks.
+run a block at a time as one :class:`~nam_web.dsp.linear_filter.Cascade`; a flat stack whose state
+has died away is a wire. Knob moves glide (time constant :data:`GLIDE_S`) so turning a knob never
+clicks.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nam_web.dsp.base import as_block, chunks
-from nam_web.dsp.linear_filter import Biquad, BiquadFilter
+from nam_web.dsp.linear_filter import Biquad, Cascade
 
 BASS_HZ, MID_HZ, TREBLE_HZ = 150.0, 425.0, 1800.0
 SHELF_Q = 0.707
@@ -106,7 +107,7 @@ class ToneStack:
         self.knobs = knobs
         self.active = active
         self.sounding = self.target  # the knob values the filters use right now
-        self.bands = [BiquadFilter(q) for q in self.sounding.sections(self.sample_rate)]
+        self.filter = Cascade(self.sounding.sections(self.sample_rate))
 
     @property
     def target(self) -> ToneKnobs:
@@ -126,9 +127,8 @@ class ToneStack:
     def reset(self) -> None:
         """Silence the history and jump to the set knobs."""
         self.sounding = self.target
-        for band, q in zip(self.bands, self.sounding.sections(self.sample_rate), strict=True):
-            band.set(q)
-            band.reset()
+        self.filter.set(self.sounding.sections(self.sample_rate))
+        self.filter.reset()
 
     def _glide(self, n: int) -> None:
         target, now = self.target, self.sounding
@@ -140,27 +140,15 @@ class ToneStack:
 
         self.sounding = ToneKnobs(toward(now.bass, target.bass), toward(now.mid, target.mid),
                                   toward(now.treble, target.treble))
-        for band, q in zip(self.bands, self.sounding.sections(self.sample_rate), strict=True):
-            if q != band.coefficients or band.passing:
-                band.set(q, passing=q != band.coefficients)
-
-    def _run(self, x: np.ndarray) -> np.ndarray:
-        y = x
-        for band in self.bands:
-            q = band.coefficients
-            if q.b0 == 1.0 and q.b1 == q.a1 and q.b2 == q.a2 and np.abs(band.state).max() < 1e-12:
-                band.state[:] = 0.0  # a flat band with a settled state is a wire
-                continue
-            y = band.process64(y)
-        return y if y is x else y.astype(np.float32)
+        self.filter.set(self.sounding.sections(self.sample_rate), passing=self.sounding != target)
 
     def process(self, x: np.ndarray) -> np.ndarray:
         x = as_block(x)
         if self.sounding == self.target:
-            return self._run(x)
+            return x if self.filter.idle else self.filter.process(x)
         out = np.empty_like(x)
         for start, stop in chunks(x.size, GLIDE_BLOCK):
             if self.sounding != self.target:
                 self._glide(stop - start)
-            out[start:stop] = self._run(x[start:stop])
+            out[start:stop] = self.filter.process(x[start:stop])
         return out
