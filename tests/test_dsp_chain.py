@@ -139,6 +139,9 @@ def test_non_finite_input_is_silenced_and_counted() -> None:
     chain = Chain(48000, RAW)
     y = chain.process(np.array([0.1, np.nan] * 64, dtype=np.float32))
     assert np.isfinite(y).all() and chain.stats.nonfinite_in == 64
+    limiter = Limiter(48000)
+    y = limiter.process(np.array([0.5, np.inf, -np.inf, np.nan, 3.0], dtype=np.float32))
+    assert np.isfinite(y).all() and np.abs(y).max() <= 1.0 and limiter.nonfinite == 3
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, 1e6])

@@ -27,7 +27,9 @@ class Processor(Protocol):
 
 
 def as_block(x: np.ndarray) -> np.ndarray:
-    """``x`` as a contiguous 1-D float32 array (no copy when it already is one)."""
+    """``x`` as a contiguous 1-D float32 array (no copy, and no NumPy call, when it already is one)."""
+    if type(x) is np.ndarray and x.dtype == np.float32 and x.ndim == 1 and x.flags.c_contiguous:
+        return x
     return np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
 
 

@@ -252,9 +252,8 @@ class Chain:
             done = total - self._recovery
             y = y * np.minimum((done + np.arange(1, y.size + 1)) / total, 1.0).astype(np.float32)
             self._recovery = max(0, self._recovery - y.size)
-        y, bad = scrub(y)
-        self.stats.nonfinite_out += bad
-        before = self.limiter.limited
+        limited, nonfinite = self.limiter.limited, self.limiter.nonfinite
         y = self.limiter.process(y)
-        self.stats.limited += self.limiter.limited - before
+        self.stats.limited += self.limiter.limited - limited
+        self.stats.nonfinite_out += self.limiter.nonfinite - nonfinite
         return y

@@ -46,7 +46,8 @@ def model_fault(y: np.ndarray) -> str | None:
 
 
 class Limiter:
-    """Soft-knee peak limiter to ``ceiling`` (see the module docstring)."""
+    """Soft-knee peak limiter to ``ceiling`` (see the module docstring); non-finite samples in its
+    input become silence (counted in ``nonfinite``), so its output is always safe to play."""
 
     latency = 0
 
@@ -57,6 +58,7 @@ class Limiter:
         j = np.arange(MAX_CHUNK + 1)
         self._decay, self._undecay = r ** j, r ** (-j.astype(float))
         self.limited = 0
+        self.nonfinite = 0
         self.reset()
 
     def reset(self) -> None:
@@ -72,8 +74,13 @@ class Limiter:
         if not x.size:
             return x
         mag = np.abs(x)
-        if self.envelope <= self.knee and mag.max() <= self.knee:
+        peak = mag.max()
+        if self.envelope <= self.knee and peak <= self.knee:
             return x  # any follower value at or below the knee acts the same from here on
+        if not np.isfinite(peak):
+            x, count = scrub(x)
+            self.nonfinite += count
+            mag = np.abs(x)
         mag = mag.astype(np.float64)
         env = np.empty_like(mag)
         for start, stop in chunks(mag.size, MAX_CHUNK):
