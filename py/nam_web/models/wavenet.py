@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -85,7 +85,6 @@ class _History:
 
     def __init__(self, channels: int, kernel: int, dilation: int) -> None:
         self.lookback = (kernel - 1) * dilation
-        self.kernel, self.dilation = kernel, dilation
         self.capacity = 2 * self.lookback + MAX_CHUNK
         self.buffer = np.zeros((channels, self.capacity), dtype=F32)
         item = self.buffer.itemsize
@@ -122,7 +121,7 @@ class _FiLM:
 
     def __init__(self, conv: Conv, dim: int) -> None:
         self.dim = dim
-        self.weight = _f32(np.concatenate([conv.weight[:, :, 0], conv.bias[:, None]], axis=1))
+        self.weight = _f32(_with_bias(conv))
 
     def apply(self, x: np.ndarray, cond1: np.ndarray, scratch: np.ndarray) -> None:
         scale_shift = scratch[: self.weight.shape[0]]
@@ -324,9 +323,7 @@ class WaveNet(Model):
     def __init__(
         self, config: WaveNetConfig, weights: np.ndarray, sample_rate: float | None, options: EngineOptions
     ) -> None:
-        self.full_config = config
         self.sample_rate = sample_rate
-        self.options = options
         parsed = unpack(config, weights)
         if config.slimmable:
             ratio = 1.0 if options.slim is None else float(options.slim)
@@ -336,7 +333,9 @@ class WaveNet(Model):
         self.config = config
         self.condition_model: Model | None = None
         if config.condition_dsp is not None:
-            self.condition_model = build(config.condition_dsp, options, "$.config.condition_dsp")
+            # NAM Core slims only the top-level model; the conditioning model always runs full size.
+            nested = replace(options, slim=None)
+            self.condition_model = build(config.condition_dsp, nested, "$.config.condition_dsp")
             cond_rate = config.condition_dsp.sample_rate
             if (cond_rate or namfile.NamDocument.DEFAULT_SAMPLE_RATE) != (
                 sample_rate or namfile.NamDocument.DEFAULT_SAMPLE_RATE
