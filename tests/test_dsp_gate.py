@@ -91,3 +91,12 @@ def test_delay_lines_gains_up_with_a_latency() -> None:
 def test_threshold_is_checked() -> None:
     with pytest.raises(ValueError, match="threshold"):
         NoiseGate(RATE).set(threshold_db=float("nan"))
+
+
+def test_switching_on_mid_play_starts_open() -> None:
+    gate = NoiseGate(RATE, -40.0)
+    gate.set(active=True)
+    quiet = (1e-4 * np.random.default_rng(2).standard_normal(RATE // 2)).astype(np.float32)
+    reductions = gate.reductions_db(quiet)
+    assert reductions[0] == 0.0 and reductions[-1] < -30.0
+    assert np.diff(reductions).min() >= gate.d_close - 1e-12  # closes at the plugin's rate, never jumps shut

@@ -157,6 +157,7 @@ class Chain:
             self.model = _LoadedModel(run, levels or ModelLevels(), float(rate), name, notes)
         self.gate.set_delay(self.latency)
         self._fault_streak = False
+        self.stats.last_fault = None
         self._apply_levels(ramp=False)
 
     def set_ir(self, ir: ImpulseResponse | None) -> None:

@@ -49,7 +49,7 @@ class NoiseGate:
         self.alpha = alpha
         self.follower = OnePole(alpha)
         j = np.arange(MAX_CHUNK)
-        self._up, self._down = alpha ** j, alpha ** (-j.astype(float))
+        self._decay, self._grow = alpha ** j, alpha ** (-j.astype(float))
         self.hold_samples = max(1, math.ceil(HOLD_S * self.sample_rate - 1e-9))
         self.set(threshold_db)
         self.set_delay(delay)
@@ -68,6 +68,8 @@ class NoiseGate:
         if active is not None and bool(active) != self.active:
             self.active = bool(active)
             self._pending = np.ones(self.delay, dtype=np.float32)
+            if self.active:  # switched on mid-play: start open, so it can only close gently
+                self.holding, self.reduction_db, self.held = True, 0.0, 0
 
     def set_delay(self, delay: int) -> None:
         self.delay = int(delay)
@@ -93,11 +95,12 @@ class NoiseGate:
             n = stop - start
             self.follower.state = self.level
             free = self.follower.run((1.0 - self.alpha) * power[start:stop])  # without the floor clamp
-            lift = self._up[:n] * np.maximum.accumulate(self._down[:n] * (MIN_POWER - free))
+            # The floor clamp in closed form: l = free + max(0, max_(j≤k) α^(k−j)·(floor − free_j)).
+            lift = self._decay[:n] * np.maximum.accumulate(self._grow[:n] * (MIN_POWER - free))
             level = np.minimum(free + np.maximum(lift, 0.0), MAX_POWER)
             out[start:stop] = level
             if n:
-                self.level = float(level[-1])
+                self.level = float(level[-1]) if math.isfinite(level[-1]) else MIN_POWER
         return 10.0 * np.log10(out)
 
     def reductions_db(self, x: np.ndarray) -> np.ndarray:
