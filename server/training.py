@@ -5,6 +5,7 @@ Mounted by :func:`mount` (one line in ``server.app.create_app``), which also sta
 
 * ``NAM_WEB_DATA``: data folder (default ``./var``), jobs survive restarts there;
 * ``NAM_WEB_TRAIN_WORKERS``: trainings at once (default 1; more are queued FIFO);
+* ``NAM_WEB_TRAIN_THREADS``: torch threads per training (default: the cores shared out);
 * ``NAM_WEB_MAX_UPLOAD_MB``: largest accepted WAV upload (default 200 MB);
 * ``NAM_WEB_TOKEN``: when set, every training request must carry it (``Authorization: Bearer``,
   or ``?token=`` for links); required whenever the server listens beyond localhost.
@@ -52,6 +53,8 @@ class TrainingSettings:
         default_factory=lambda: int(float(os.environ.get("NAM_WEB_MAX_UPLOAD_MB", "200")) * 2**20)
     )
     token: str | None = field(default_factory=lambda: os.environ.get("NAM_WEB_TOKEN") or None)
+    threads: int | None = field(
+        default_factory=lambda: int(os.environ.get("NAM_WEB_TRAIN_THREADS", "0")) or None)
 
 
 class Metadata(BaseModel):
@@ -98,7 +101,7 @@ def mount(app: FastAPI, settings: TrainingSettings | None = None) -> Training:
     """Add the training routes to ``app`` and run the job runner for the app's lifetime."""
     settings = settings or TrainingSettings()
     store = JobStore(settings.root)
-    training = Training(settings, store, JobRunner(store, settings.workers))
+    training = Training(settings, store, JobRunner(store, settings.workers, settings.threads))
     app.state.training = training
     app.include_router(router)
     inner = app.router.lifespan_context
