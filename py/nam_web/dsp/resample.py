@@ -46,12 +46,13 @@ class ResamplerDesign:
     table: np.ndarray  # (L, K) float32
 
     @classmethod
-    def create(cls, rate_in: float, rate_out: float) -> ResamplerDesign:
+    def create(cls, rate_in: float, rate_out: float, ratio: Fraction | None = None) -> ResamplerDesign:
+        """``ratio`` (L/M) overrides the one derived from the rates (to pair a round trip exactly)."""
         if not (rate_in > 0 and rate_out > 0 and math.isfinite(rate_in) and math.isfinite(rate_out)):
             raise ValueError(f"cannot resample {rate_in} Hz to {rate_out} Hz")
-        # M/L with L ≤ MAX_PHASES
-        inverse = (Fraction(rate_in) / Fraction(rate_out)).limit_denominator(MAX_PHASES)
-        up, down = inverse.denominator, inverse.numerator
+        if ratio is None:  # M/L with L ≤ MAX_PHASES
+            ratio = 1 / (Fraction(rate_in) / Fraction(rate_out)).limit_denominator(MAX_PHASES)
+        up, down = ratio.numerator, ratio.denominator
         nyquist = 0.5 * min(rate_in, rate_out)
         pass_hz = min(PASSBAND_HZ, 0.9 * nyquist)
         width = (nyquist - pass_hz) / rate_in  # transition width, cycles per input sample
@@ -150,7 +151,7 @@ class ResampledModel:
     def __init__(self, model: Model, audio_rate: float, model_rate: float) -> None:
         self.model = model
         into = ResamplerDesign.create(audio_rate, model_rate)
-        back = ResamplerDesign.create(model_rate, audio_rate)
+        back = ResamplerDesign.create(model_rate, audio_rate, Fraction(into.down, into.up))
         self.latency = into.half + math.ceil(back.half * back.up / back.down)
         self.into = Resampler(into)
         self.back = Resampler(back, offset=-self.latency * back.down)
