@@ -100,3 +100,13 @@ def test_switching_on_mid_play_starts_open() -> None:
     reductions = gate.reductions_db(quiet)
     assert reductions[0] == 0.0 and reductions[-1] < -30.0
     assert np.diff(reductions).min() >= gate.d_close - 1e-12  # closes at the plugin's rate, never jumps shut
+
+
+def test_switching_off_while_closed_rises_gently() -> None:
+    gate = NoiseGate(RATE, -40.0, active=True)
+    gate.gains((1e-4 * np.random.default_rng(3).standard_normal(RATE // 2)).astype(np.float32))
+    assert gate.last_gain < 1e-3
+    gate.set(active=False)
+    assert gate.sounding
+    ramp = np.concatenate([gate.gains(np.zeros(128, dtype=np.float32)) for _ in range(10)])
+    assert np.diff(ramp).max() < 0.01 and ramp[-1] == 1.0 and not gate.sounding

@@ -238,7 +238,7 @@ class Chain:
         self.stats.nonfinite_in += bad
         self.stats.samples += x.size
         x = self.input_level.process(x)
-        gains = self.gate.gains(x) if self.gate.active else None
+        gains = self.gate.gains(x) if self.gate.sounding else None
         y = self._run_model(x)
         if gains is not None:
             y = y * gains

@@ -6,7 +6,8 @@ Detector (the plugin's ``Trigger``): a power follower l[n] = α·l[n−1] + (1�
 GR_max/50 ms per second when closing, each sample moving half-way to the target; once fully open it
 holds for 10 ms of level below T before it may close. GR_max is the reduction at −120 dB.
 The gain is 10^(GR/10), as the plugin applies it. Off by default; at the plugin's default
-threshold of −80 dB it only acts on near-silence.
+threshold of −80 dB it only acts on near-silence. Unlike the plugin's hard switch, switching it on
+starts it open and switching it off lets the gain rise back over :data:`RELEASE_S`.
 
 Vectorised per block: the follower is a one-pole filter plus a closed form for the floor clamp;
 holding is a run-length search; moving is the linear recursion g = ½·g + ½·target solved by a
@@ -27,6 +28,8 @@ RATIO = 0.1
 OPEN_S = 0.005
 HOLD_S = 0.01
 CLOSE_S = 0.05
+RELEASE_S = 0.02
+"""Seconds the gain takes to return to 1 when the gate is switched off (the plugin jumps)."""
 DEFAULT_THRESHOLD_DB = -80.0
 MIN_LOUDNESS_DB = -120.0
 MIN_POWER = 10.0 ** (MIN_LOUDNESS_DB / 10.0)
@@ -51,6 +54,8 @@ class NoiseGate:
         j = np.arange(MAX_CHUNK)
         self._decay, self._grow = alpha ** j, alpha ** (-j.astype(float))
         self.hold_samples = max(1, math.ceil(HOLD_S * self.sample_rate - 1e-9))
+        self._release_samples = max(1, round(RELEASE_S * self.sample_rate))
+        self._release_left, self.last_gain = 0, 1.0
         self.set(threshold_db)
         self.set_delay(delay)
         self.reset()
@@ -70,6 +75,13 @@ class NoiseGate:
             self._pending = np.ones(self.delay, dtype=np.float32)
             if self.active:  # switched on mid-play: start open, so it can only close gently
                 self.holding, self.reduction_db, self.held = True, 0.0, 0
+            else:  # switched off: let the last gain rise back to 1 instead of jumping
+                self._release_left = self._release_samples
+
+    @property
+    def sounding(self) -> bool:
+        """Whether ``gains`` still has to be applied (on, or releasing after being switched off)."""
+        return self.active or self._release_left > 0
 
     def set_delay(self, delay: int) -> None:
         self.delay = int(delay)
@@ -115,13 +127,21 @@ class NoiseGate:
         return out
 
     def gains(self, x: np.ndarray) -> np.ndarray:
-        """Amplitude gains (float32) for ``x``, delayed by ``delay`` samples."""
+        """Amplitude gains (float32) for ``x``, delayed by ``delay`` samples; after the gate was
+        switched off, a ramp from its last gain up to 1."""
+        if not self.active:
+            done = self._release_samples - self._release_left
+            ramp = np.minimum((done + np.arange(1, x.size + 1)) / self._release_samples, 1.0)
+            self._release_left = max(0, self._release_left - x.size)
+            return (self.last_gain + (1.0 - self.last_gain) * ramp).astype(np.float32)
         g = (10.0 ** (self.reductions_db(x) / 10.0)).astype(np.float32)
-        if not self.delay:
-            return g
-        both = np.concatenate((self._pending, g))
-        self._pending = both[g.size:]
-        return both[: g.size]
+        if self.delay:
+            both = np.concatenate((self._pending, g))
+            self._pending = both[g.size:]
+            g = both[: g.size]
+        if g.size:
+            self.last_gain = float(g[-1])
+        return g
 
     def _hold(self, level_db: np.ndarray, out: np.ndarray, pos: int, stop: int) -> int:
         below = level_db[pos:stop] < self.threshold_db
