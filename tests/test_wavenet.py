@@ -58,6 +58,13 @@ def test_every_wavenet_reference_render_matches(manifest: dict) -> None:
         assert error < TOLERANCE, f"{out['output_name']}: max abs error {error:.3g}"
 
 
+@pytest.mark.parametrize("name", ["identity_wavenet_minimal.nam", "identity_wavenet_standard.nam"])
+def test_identity_wavenets_pass_di10_through(name: str) -> None:
+    """Their di10 renders are omitted from the fixtures: NAM Core's output equals the input within 6e-8."""
+    x = _input("di10")[:96000]
+    np.testing.assert_allclose(_render(_load(name), x), x, rtol=0, atol=1e-7)
+
+
 @pytest.mark.parametrize(("submodel", "render"), [(1, "A2__input.wav"), (0, "A2__input__slim0.25.wav")])
 def test_a2_submodels_match(submodel: int, render: str) -> None:
     """A2.nam is a SlimmableContainer of WaveNets (head kernel 16, per-layer kernel sizes, LeakyReLU)."""
