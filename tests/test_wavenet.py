@@ -222,6 +222,7 @@ def test_post_stack_head_is_activation_then_conv() -> None:
         ),
         (lambda c: c["layers"][0].update(dilations=[65536] * 40), "$.config.layers[0].dilations", "absurd"),
         (lambda c: c.pop("head_scale"), "$.config", "head_scale"),
+    (lambda c: c.update(head_scale=float("nan")), "$.config.head_scale", "finite"),
     ],
 )
 def test_bad_configs_name_the_json_path(edit, path: str, words: str) -> None:

@@ -739,6 +739,8 @@ def _parse_wavenet(config: dict[str, Any], at: str) -> WaveNetConfig:
         )
 
     head_scale = require(config, "head_scale", (int, float), at)
+    if not math.isfinite(head_scale):
+        raise NamFileError(f"head_scale must be a finite number, got {head_scale}", f"{at}.head_scale")
     post_head = None
     if config.get("head") is not None:
         post_head = _parse_post_head(require(config, "head", dict, at), arrays[-1].head_size, f"{at}.head")
