@@ -55,9 +55,9 @@ class Fade:
         return self.value == 0.0 and self.target == 0.0
 
     def next(self, n: int) -> float | np.ndarray:
-        """The gain for the next ``n`` samples: a float when steady, else a float32 ramp."""
+        """The gain for the next ``n`` samples: the constant 0.0 or 1.0 when steady, else a float32 ramp."""
         if self.value == self.target:
-            return self.value
+            return 1.0 if self.value == 1.0 else 0.0
         direction = 1.0 if self.target > self.value else -1.0
         ramp = np.clip(self.value + direction * self.step * np.arange(1, n + 1), 0.0, 1.0)
         self.value = float(ramp[-1])
@@ -105,6 +105,11 @@ def describe_model(doc: namfile.NamDocument, config: models.ModelConfig, name: s
         weights=config.num_weights(), receptive_field=config.receptive_field,
         macs_per_sample=config.macs_per_sample(),
     )
+
+
+def _scaled(x: np.ndarray, gain: float | np.ndarray) -> np.ndarray:
+    """``x * gain``, skipping the multiply for a steady unity gain (it matters per block in Pyodide)."""
+    return x * gain if isinstance(gain, np.ndarray) or gain != 1.0 else x
 
 
 def _named(name: str, err: Exception) -> NamWebError:
@@ -256,14 +261,17 @@ class Player:
         if self.di is not None:
             x = self._next_di(n)
         self._meter("in", x)
-        playing = [s for s in SLOTS if not self.mix[s].silent]
-        y = np.zeros(n, dtype=np.float32)
-        for slot in playing:
-            y += self.chains[slot].process(x) * self.mix[slot].next(n)
+        y = None
+        for slot in SLOTS:  # both chains run only while an A/B crossfade is under way
+            mix = self.mix[slot]
+            if not mix.silent:
+                part = self.chains[slot].process(x)
+                part = _scaled(part, mix.next(n))
+                y = part if y is None else y + part
         if self.wet.value != 1.0 or self.wet.target != 1.0:
             wet = self.wet.next(n)
             y = y * wet + x * (1.0 - wet)
-        y = np.asarray(y * self.volume.next(n), dtype=np.float32)
+        y = np.asarray(_scaled(y, self.volume.next(n)), dtype=np.float32)
         self._meter("out", y)
         return y
 
@@ -275,9 +283,10 @@ class Player:
 
     def _meter(self, which: str, x: np.ndarray) -> None:
         if x.size:
-            level = np.abs(x)
-            self.meters[f"{which}_peak"] = max(self.meters[f"{which}_peak"], float(level.max()))
-            self.meters[f"{which}_clips"] += int(np.count_nonzero(level >= 1.0))
+            peak = float(max(x.max(), -x.min()))
+            self.meters[f"{which}_peak"] = max(self.meters[f"{which}_peak"], peak)
+            if peak >= 1.0:
+                self.meters[f"{which}_clips"] += int(np.count_nonzero(np.abs(x) >= 1.0))
 
     def take_meters(self) -> str:
         """Peaks (linear, 1.0 = 0 dBFS) and clipped-sample counts since the last call, as JSON."""

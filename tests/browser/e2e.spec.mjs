@@ -1,6 +1,6 @@
 // End to end: the fake microphone plays a DI through a fixture model in real time, and what the
-// worklet played matches `nam-web render` of the same input through the same chain; a Standard
-// WaveNet plays 60 s at block 128 without a dropout.
+// worklet took from the worker matches `nam-web render` of the same input through the same chain;
+// a Standard WaveNet plays 60 s at block 128 without a dropout.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,19 +29,24 @@ nam_web_cli = os.path.join(os.path.dirname(sys.executable), "nam-web")
 subprocess.run([nam_web_cli, "render", model, f"{folder}/input.wav", f"{folder}/render.wav", *flags],
                check=True, capture_output=True)
 ref = wav.read(f"{folder}/render.wav").mono()
-# Latency: the lag maximising the correlation over the first 2 s of sound.
-best, lag = -1.0, 0
-for candidate in range(0, 8192):
-    a, b = live[candidate:candidate + 96000], ref[:96000]
-    n = min(a.size, b.size)
-    c = float(np.dot(a[:n], b[:n]))
-    if c > best:
-        best, lag = c, candidate
-skip = 24000  # the first 0.5 s: gate and filters settle from different histories
-a, b = live[lag + skip:], ref[skip:]
-n = min(a.size, b.size)
-diff = np.abs(a[:n] - b[:n])
-print(json.dumps({"lag": lag, "samples": n, "max_diff": float(diff.max()), "rms": float(np.sqrt(np.mean(b[:n] ** 2)))}))
+# The capture holds every frame the worklet took from the worker, so live[i] answers input[i + shift]:
+# shift is 0 unless the worker skipped stale input after falling behind (CPU contention), in whole
+# blocks of 128. Per 0.1 s window: keep the shift if it matches, else find the new one.
+W, SEARCH, SKIP, BLOCK = 4800, 16384, 24000, 128  # window, search range, settling time, block (samples)
+shift, shifts, diffs = 0, [], []
+def diff_at(i0, s):
+    r = ref[i0 + s:i0 + s + W]
+    return float(np.max(np.abs(live[i0:i0 + W] - r))) if r.size == W else np.inf
+for i0 in range(SKIP, live.size - W, W):
+    d = diff_at(i0, shift)
+    if d >= 1e-4:
+        d, shift = min((diff_at(i0, s), s) for s in range(shift, shift + SEARCH, BLOCK))
+    shifts.append(shift)
+    diffs.append(d)
+diffs = np.array(diffs)
+print(json.dumps({"windows": int(diffs.size), "matched": int(np.sum(diffs < 1e-4)), "median_diff": float(np.median(diffs)),
+                  "final_shift": shift, "shift_changes": int(np.count_nonzero(np.diff(shifts))),
+                  "rms": float(np.sqrt(np.mean(ref[SKIP:] ** 2)))}))
 `;
 
 test('live output matches nam-web render of the same input through the same chain', async ({ page, request }, testInfo) => {
@@ -51,7 +56,7 @@ test('live output matches nam-web render of the same input through the same chai
   await dropFiles(page, [{ name: 'wavenet.nam', bytes: fixture('wavenet.nam') }]);
   await expect(page.locator('#slot-A-name')).toHaveText('Test Model');
   await page.evaluate((c) => window.namWeb.engine.call('set_controls', c), CHAIN);
-  await page.evaluate(() => window.namWeb.startAudio({ block: 1024, margin: 1024, sampleRate: 48000, capture: true }));
+  await page.evaluate(() => window.namWeb.startAudio({ block: 128, margin: 256, sampleRate: 48000, capture: true }));
   await page.waitForTimeout(6000);
   const s = await stats(page);
   const toB64 = (which) => `(() => { const c = window.namWeb.audio.lastCapture || (window.namWeb.audio.lastCapture = window.namWeb.audio.takeCapture());
@@ -68,8 +73,11 @@ test('live output matches nam-web render of the same input through the same chai
   testInfo.annotations.push({ type: 'compare', description: JSON.stringify(result) });
   console.log('live vs render:', result, 'stats:', s);
   expect(result.rms).toBeGreaterThan(0.01); // real guitar sound, not silence
-  expect(result.lag).toBeGreaterThanOrEqual(128);
-  expect(result.max_diff).toBeLessThan(1e-4); // a mid-run dropout would shift the alignment and fail this
+  expect(result.windows).toBeGreaterThan(40);
+  // Every window matches to 1e-4 except the few where the worker had to skip input (one per skip).
+  expect(result.matched).toBeGreaterThanOrEqual(result.windows - result.shift_changes);
+  expect(result.matched / result.windows).toBeGreaterThan(0.9);
+  expect(result.median_diff).toBeLessThan(1e-6);
 });
 
 test('a Standard WaveNet plays 60 s at block 128 (latencyHint 0) without a dropout', async ({ page, request }, testInfo) => {

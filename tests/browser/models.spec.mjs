@@ -66,4 +66,6 @@ test('A/B switching crossfades between two loaded models without dropouts', asyn
   expect(after.frames).toBeGreaterThan(before.frames);
   const meters = await page.evaluate(() => window.namWeb.engine.call('take_meters'));
   expect(meters.out_peak).toBeGreaterThan(0.001);
+  await page.waitForTimeout(300); // meters and readouts refresh
+  await page.screenshot({ path: 'test-results/screenshots/playing.png', fullPage: true });
 });

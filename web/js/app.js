@@ -165,6 +165,7 @@ async function pollMeters() {
     $('#underruns').classList.toggle('hot', underruns > 0);
     $('#underruns').title = `${underruns} dropouts while playing; ${audio.stat('LOAD_GAPS')} short gaps while loading models, IRs or DIs`;
     const lat = audio.latency();
+    if (!lat) { setTimeout(pollMeters, 100); return; }
     $('#latency').textContent = `${(1000 * lat.total).toFixed(1)} ms`;
     $('#latency').title = `context ${(1000 * lat.base).toFixed(1)} ms + output ${(1000 * lat.output).toFixed(1)} ms + processing ${(1000 * lat.processing).toFixed(1)} ms`;
     const struggling = load > 90 || underruns - state.lastUnderruns > 2;

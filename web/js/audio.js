@@ -46,7 +46,7 @@ export class AudioIO {
       numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [2],
       channelCount: 2, channelCountMode: 'explicit', channelInterpretation: 'discrete',
       processorOptions: { inSab: this.inRing.sab, outSab: this.outRing.sab, statsSab: this.stats.buffer,
-        target: this.target(), channel,
+        target: this.target(), slack: this.slack(), channel,
         capture: this.captured && { inSab: this.captured.input.sab, outSab: this.captured.output.sab } },
     });
     await this.engine.request('start', { sampleRate: context.sampleRate, inSab: this.inRing.sab,
@@ -68,12 +68,15 @@ export class AudioIO {
   /** Output frames the worklet keeps queued: one processing block plus the safety buffer. */
   target() { return this.block + this.margin; }
 
+  /** Output frames tolerated above target (the worker delivers whole blocks) before trimming. */
+  slack() { return this.block + 2 * QUANTUM; }
+
   async setBlock(block, margin = this.margin) {
     this.block = block;
     this.margin = margin;
     if (!this.context) return;
     await this.engine.request('setBlock', { block });
-    this.node.port.postMessage({ target: this.target() });
+    this.node.port.postMessage({ target: this.target(), slack: this.slack() });
   }
 
   setChannel(channel) { this.node?.port.postMessage({ channel }); }
@@ -82,23 +85,30 @@ export class AudioIO {
     if (this.context?.setSinkId) await this.context.setSinkId(deviceId);
   }
 
-  /** Seconds: context base + output latency + our block and safety buffer. */
+  /** Seconds: context base + output latency + ours (frames in flight through rings and worker when
+   * playing, else the planned block + safety buffer). */
   latency() {
     if (!this.context) return null;
     const c = this.context;
-    const ours = (this.target()) / c.sampleRate;
+    const frames = this.stat('PLAYING') ? this.framesInFlight() : this.target();
+    const ours = frames / c.sampleRate;
     return { base: c.baseLatency || 0, output: c.outputLatency || 0, processing: ours,
       total: (c.baseLatency || 0) + (c.outputLatency || 0) + ours };
   }
 
   stat(name) { return Atomics.load(this.stats, STAT[name]); }
 
-  /** What the worklet got and played since start({capture: true}) (tests, benchmark): {input, output, sampleRate}. */
+  /** Frames between a sample entering the worklet and leaving it (rings + worker), right now. */
+  framesInFlight() {
+    return this.stat('FRAMES') - this.stat('POPPED') - this.stat('SKIPPED');
+  }
+
+  /** Since start({capture: true}) (tests, benchmark): every input frame the worklet got, and every frame
+   * it took from the worker (so output[i] is the chain's answer to input[i]). */
   takeCapture() {
     const { input, output } = this.captured;
-    const n = Math.min(input.available(), output.available());
-    const a = new Float32Array(n);
-    const b = new Float32Array(n);
+    const a = new Float32Array(input.available());
+    const b = new Float32Array(output.available());
     input.pop(a);
     output.pop(b);
     return { input: a, output: b, sampleRate: this.context.sampleRate };

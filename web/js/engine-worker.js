@@ -49,7 +49,10 @@ function onRequest(msg) {
     if (audio) {
       // A long request (loading, rendering) leaves stale input behind: skip it, keep latency low.
       const stale = audio.inRing.available() - audio.block;
-      if (stale > STALE_FRAMES) audio.inRing.skip(stale - (stale % audio.block));
+      if (stale > STALE_FRAMES) {
+        audio.inRing.skip(stale - (stale % audio.block));
+        Atomics.add(audio.stats, STAT.SKIPPED, stale - (stale % audio.block));
+      }
       Atomics.store(audio.stats, STAT.BUSY, 0);
     }
   }
@@ -120,6 +123,8 @@ async function runLoop(a) {
     audioFrames += n;
     worst = Math.max(worst, spent / (1000 * n / a.sampleRate));
     Atomics.add(stats, STAT.WORKER_BLOCKS, n / block);
+    Atomics.add(stats, STAT.PROCESSED, n);
+    Atomics.add(stats, STAT.BUSY_US, Math.round(1000 * spent));
     const now = performance.now();
     if (now - windowStart > 500) {
       Atomics.store(stats, STAT.LOAD_PPM, Math.round(1e6 * busy / (1000 * audioFrames / a.sampleRate)));

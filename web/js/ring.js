@@ -57,7 +57,7 @@ export class Ring {
     Atomics.store(this.index, READ, (r + n) | 0);
   }
 
-  /** Consumer: drop the oldest `n` unread frames (stale input after the worker was busy). */
+  /** Consumer: drop the oldest `n` unread frames (stale input, or output latency after a stall). */
   skip(n) {
     Atomics.store(this.index, READ, (Atomics.load(this.index, READ) + n) | 0);
   }
@@ -80,7 +80,11 @@ export const STAT = {
   TARGET: 12,       // worklet: output frames it buffers before playing
   BUSY: 13,         // worker: 1 while it runs a request (loading a model, an IR, a DI, rendering)
   LOAD_GAPS: 14,    // worklet: times the output ran dry while the worker was busy loading (not dropouts)
-  SIZE: 16,
+  POPPED: 15,       // worklet: frames taken from the output ring since start
+  SKIPPED: 16,      // worker + worklet: frames dropped to keep latency down (stale input, output excess)
+  BUSY_US: 17,      // worker: total processing time since start, microseconds
+  PROCESSED: 18,    // worker: frames processed since start
+  SIZE: 20,
 };
 
 export function createStats() {

@@ -15,12 +15,15 @@ class NamBridge extends AudioWorkletProcessor {
     this.outRing = new Ring(o.outSab);
     this.stats = new Int32Array(o.statsSab);
     this.target = o.target;
+    this.slack = o.slack; // output frames allowed above target before the excess is dropped
     this.channel = o.channel; // 0 = left, 1 = right, -1 = mix
     this.playing = false;
     this.fadeIn = 0;
     this.silence = new Float32Array(128);
     this.mono = new Float32Array(128);
-    const c = o.capture; // {inSab, outSab} when the page records what goes in and out (tests, benchmark)
+    // {inSab, outSab} when the page records (tests, benchmark): every input frame, and every output
+    // frame taken from the worker (before fades, without the silence played while refilling).
+    const c = o.capture;
     this.capture = c ? { input: new Ring(c.inSab), output: new Ring(c.outSab) } : null;
     this.port.onmessage = (e) => this.onMessage(e.data);
     Atomics.store(this.stats, STAT.TARGET, this.target);
@@ -29,10 +32,18 @@ class NamBridge extends AudioWorkletProcessor {
   onMessage(msg) {
     if (msg.target !== undefined) {
       this.target = msg.target;
+      this.slack = msg.slack;
       this.playing = false;
       Atomics.store(this.stats, STAT.TARGET, this.target);
     }
     if (msg.channel !== undefined) this.channel = msg.channel;
+  }
+
+  /** Skip `n` output frames (counted, so latency measurements and captures stay aligned). */
+  drop(n) {
+    if (n <= 0) return;
+    this.outRing.skip(n);
+    Atomics.add(this.stats, STAT.SKIPPED, n);
   }
 
   pickInput(input, n) {
@@ -57,9 +68,16 @@ class NamBridge extends AudioWorkletProcessor {
     const src = this.pickInput(inputs[0], n);
     if (!this.inRing.push(src)) Atomics.add(this.stats, STAT.OVERRUNS, 1);
 
-    const avail = this.outRing.available();
+    let avail = this.outRing.available();
+    if (this.playing && avail > this.target + this.slack) {
+      this.drop(avail - this.target); // latency crept up after a stall: back to target
+      avail = this.target;
+    }
     Atomics.store(this.stats, STAT.FILL, avail);
     if (!this.playing && avail >= this.target) {
+      // Start from exactly `target` frames: a burst from a worker catching up must not become latency.
+      this.drop(avail - this.target);
+      avail = this.target;
       this.playing = true;
       this.fadeIn = FADE_FRAMES;
       Atomics.store(this.stats, STAT.PLAYING, 1);
@@ -67,6 +85,8 @@ class NamBridge extends AudioWorkletProcessor {
     if (this.playing) {
       if (avail >= n) {
         this.outRing.pop(left);
+        Atomics.add(this.stats, STAT.POPPED, n);
+        if (this.capture) this.capture.output.push(left);
         if (this.fadeIn > 0) {
           for (let i = 0; i < n && this.fadeIn > 0; i++, this.fadeIn--) left[i] *= 1 - this.fadeIn / FADE_FRAMES;
         }
@@ -74,6 +94,8 @@ class NamBridge extends AudioWorkletProcessor {
         // Late worker: play what is there fading to zero, then silence, and refill.
         const part = left.subarray(0, avail);
         this.outRing.pop(part);
+        Atomics.add(this.stats, STAT.POPPED, avail);
+        if (this.capture) this.capture.output.push(part);
         for (let i = 0; i < avail; i++) part[i] *= (avail - i) / avail;
         left.fill(0, avail);
         this.playing = false;
@@ -84,10 +106,7 @@ class NamBridge extends AudioWorkletProcessor {
       left.fill(0);
     }
     for (let c = 1; c < out.length; c++) out[c].set(left);
-    if (this.capture) {
-      this.capture.input.push(src);
-      this.capture.output.push(left);
-    }
+    if (this.capture) this.capture.input.push(src);
     Atomics.add(this.stats, STAT.FRAMES, n);
     return true;
   }
