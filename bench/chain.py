@@ -3,7 +3,7 @@
     python bench/chain.py [--block 128] [--model PATH.nam] [--pyodide]
 
 ``--pyodide`` runs the same script inside Pyodide (Node + npm pyodide + the local Pyodide NumPy
-wheel, through ``bench/pyodide_chain.mjs``) after the CPython run, so both numbers come from one
+wheel, through ``bench/pyodide_run.mjs``) after the CPython run, so both numbers come from one
 command. ``--render IN OUT`` instead plays raw float32 ``IN`` through :func:`reference_chain` into
 ``OUT`` (used by the test that checks Pyodide's output equals CPython's).
 
@@ -94,13 +94,9 @@ def render(source: Path, target: Path, block: int) -> None:
 
 def run_in_pyodide(args: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
     """Run this script with ``args`` inside Pyodide; ``cwd`` is its working folder there too."""
-    root = Path(__file__).resolve().parents[1]
-    sys.path.insert(0, str(root))
-    from server.wheel import build_wheel
+    from engine import run_script_in_pyodide
 
-    wheel = build_wheel(Path.home() / ".cache" / "nam-web" / "wheels")
-    return subprocess.run(["node", str(root / "bench" / "pyodide_chain.mjs"), str(wheel), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return run_script_in_pyodide(Path(__file__).name, args, cwd, timeout)
 
 
 def report(name: str, process, block: int, rate: float, runs: int, seconds: float, warmup: float) -> None:

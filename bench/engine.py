@@ -5,9 +5,10 @@
 Realtime factor = seconds of audio processed per CPU-second (median of several runs after a
 warm-up; see bench/timing.py). CPython runs with one BLAS thread. The Pyodide part needs Node,
 node_modules/pyodide and a local Pyodide package folder holding the NumPy wheel
-(NAM_WEB_PYODIDE_PACKAGES, default ~/.cache/nam-web/pyodide-packages); it runs nam_web from a
-wheel built from py/ and @opendaw/nam-wasm (NAM Core compiled to wasm) on the same model and
-block in the same Node process, and prints ours/theirs. An LSTM 1×24 (random weights) is added to
+(NAM_WEB_PYODIDE_PACKAGES, default ~/.cache/nam-web/pyodide-packages); it runs this script
+(``--job``) through bench/pyodide_run.mjs with nam_web from a wheel built from py/, times
+@opendaw/nam-wasm (NAM Core compiled to wasm) on the same model and block in the same Node process,
+and prints ours/theirs. An LSTM 1×24 (random weights) is added to
 show the target size of LSTM captures.
 """
 
@@ -89,25 +90,66 @@ def pyodide_missing() -> str | None:
     return None
 
 
-def run_in_pyodide(job: dict, workdir: Path, timeout: float) -> subprocess.CompletedProcess:
-    """Run bench/pyodide_engine.mjs on ``job`` (wheel and package folder filled in)."""
-    from server.packages import local_folder
+def run_script_in_pyodide(
+    script: str, args: list[str], cwd: Path, timeout: float
+) -> subprocess.CompletedProcess:
+    """Run ``bench/<script> args`` inside Pyodide under Node (bench/pyodide_run.mjs); ``cwd`` is
+    the working folder on both sides. The nam_web wheel is built from py/ (cached by source hash)."""
     from server.wheel import build_wheel
 
-    job = {
-        "wheel": str(build_wheel(Path.home() / ".cache" / "nam-web" / "wheels")),
-        "packages": str(local_folder()),
-        **job,
-    }
-    job_file = workdir / "job.json"
-    job_file.write_text(json.dumps(job))
+    wheel = build_wheel(Path.home() / ".cache" / "nam-web" / "wheels")
     return subprocess.run(
-        ["node", str(ROOT / "bench" / "pyodide_engine.mjs"), str(job_file)],
+        ["node", str(ROOT / "bench" / "pyodide_run.mjs"), str(wheel), script, *args],
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+
+
+def run_in_pyodide(job: dict, workdir: Path, timeout: float) -> subprocess.CompletedProcess:
+    """Run ``job`` (see :func:`run_job`) inside Pyodide. Its models are copied into ``workdir``;
+    a render's input and outputs must lie in ``workdir``."""
+    inside = {**job, "models": []}
+    for i, model in enumerate(job["models"]):
+        name = f"model{i}_{Path(model).name}"
+        shutil.copyfile(model, workdir / name)
+        inside["models"].append(name)
+    if job["task"] == "render":
+        inside["input"] = os.path.relpath(job["input"], workdir)
+        inside["outputs"] = [os.path.relpath(o, workdir) for o in job["outputs"]]
+    (workdir / "job.json").write_text(json.dumps(inside))
+    return run_script_in_pyodide("engine.py", ["--job", "job.json"], workdir, timeout)
+
+
+def run_job(job: dict) -> None:
+    """Inside Pyodide. ``task`` "bench": print one JSON line per (model, block) with our realtime
+    factor and NAM Core wasm's ("theirs", when ``nam_wasm``); "render": play ``input`` (raw float32)
+    through each model (loaded, prewarmed) in ``block``-sample blocks into ``outputs``."""
+    if job["task"] == "render":
+        x = np.fromfile(job["input"], dtype=np.float32)
+        block = job["block"]
+        for model_path, output in zip(job["models"], job["outputs"], strict=True):
+            model = load(model_path)
+            np.concatenate([model.process(x[i : i + block]) for i in range(0, x.size, block)]).tofile(output)
+        return
+    from nam_core_wasm import realtime_factor as theirs  # bench/pyodide_run.mjs provides it
+
+    seconds, runs = job["audio_seconds"], job["runs"]
+    for model_path in job["models"]:
+        for block in job["blocks"]:
+            model = load(model_path)
+            row = {
+                "model": Path(model_path).name.split("_", 1)[1],
+                "block": block,
+                "ours": realtime_factor(
+                    model.process, block, audio_seconds=seconds, runs=runs, warmup_seconds=1.0
+                ),
+            }
+            if job["nam_wasm"]:
+                row["theirs"] = theirs(Path(model_path).read_text(), block, seconds, runs)
+            print(json.dumps(row), flush=True)
 
 
 def pyodide_table(
@@ -147,7 +189,11 @@ def main() -> None:
     parser.add_argument("--models", help="comma-separated .nam files (default: every fixture model)")
     parser.add_argument("--no-pyodide", action="store_true")
     parser.add_argument("--quick", action="store_true", help="shorter runs (rougher numbers)")
+    parser.add_argument("--job", type=Path, help=argparse.SUPPRESS)  # inside Pyodide: run_job
     args = parser.parse_args()
+    if args.job:
+        run_job(json.loads(args.job.read_text()))
+        return
     blocks = tuple(int(b) for b in args.blocks.split(","))
     seconds, runs = (0.25, 3) if args.quick else (0.5, 5)
     with tempfile.TemporaryDirectory() as tmp:

@@ -2,7 +2,7 @@
 
 CPU time of this process (not wall time), so other work on a shared machine does not count
 against the engine (keep BLAS to one thread: OPENBLAS_NUM_THREADS=1). Shared by the CPython
-benchmark and the one inside Pyodide (``pyodide_engine.mjs`` copies this
+benchmark and the one inside Pyodide (``pyodide_run.mjs`` copies this
 file into Pyodide's file system), so both measure the same way: warm up (V8 needs about a second
 before wasm runs at full speed), then the median of several timed runs over the same noise.
 """
