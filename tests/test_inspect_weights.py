@@ -62,7 +62,7 @@ def test_every_fixture_gets_tables_that_cover_all_its_weights() -> None:
 
 
 class _SelfDescribing:
-    """A config that states its own layout, as engines may (``weight_layout()`` → [(name, shape)])."""
+    """A stand-in config with any layout (a real config's layout always adds up to its weights)."""
 
     def __init__(self, layout: list[tuple[str, tuple[int, ...]]]) -> None:
         self.layout = layout
@@ -71,7 +71,7 @@ class _SelfDescribing:
         return self.layout
 
 
-def test_a_config_may_state_its_own_layout_and_a_wrong_one_is_not_trusted() -> None:
+def test_the_config_states_the_layout_and_a_wrong_one_is_not_trusted() -> None:
     doc = namfile.load(MODELS / "identity_linear_10.nam")
     blocks = weight_layout(doc, _SelfDescribing([("first", (2,)), ("rest", (2, 4))]))
     assert [(b.name, b.shape, b.offset) for b in blocks] == [("first", (2,), 0), ("rest", (2, 4), 2)]

@@ -6,6 +6,7 @@ calls, so the output for a signal never depends on how it is cut into blocks.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
@@ -16,6 +17,9 @@ from nam_web.errors import NamWebError
 
 PREWARM_BLOCK = 64
 """Block size (samples) NAM Core's prewarm feeds silence in; matching it matches the reference."""
+
+WeightLayout = list[tuple[str, tuple[int, ...]]]
+"""Named tensors ``[(name, shape), ...]`` in the order a .nam file's flat ``weights`` list stores them."""
 
 
 @dataclass(frozen=True)
@@ -30,8 +34,17 @@ class ModelConfig(ABC):
         """Parse and validate; raise :class:`~nam_web.errors.NamFileError` naming the JSON path."""
 
     @abstractmethod
+    def weight_layout(self) -> WeightLayout:
+        """Every tensor this config reads from the flat ``weights`` list, as ``(name, shape)`` in file order.
+
+        Each tensor is stored row-major; the sizes add up to :meth:`num_weights`. This is the one
+        description of the file's weight order: engines unpack with it (:func:`split_weights`) and
+        the inspector names its weight tables after it. Empty when the model has no weights of its own.
+        """
+
     def num_weights(self) -> int:
         """How many weights this config consumes from the flat ``weights`` list."""
+        return sum(math.prod(shape) for _, shape in self.weight_layout())
 
     @property
     @abstractmethod
@@ -45,6 +58,16 @@ class ModelConfig(ABC):
     def summary(self) -> dict[str, Any]:
         """A short human-oriented description of the architecture (for `info` and the inspector)."""
         return {}
+
+
+def split_weights(layout: WeightLayout, weights: np.ndarray) -> dict[str, np.ndarray]:
+    """The flat ``weights`` cut into the named tensors of ``layout`` (reshaped views, file order)."""
+    tensors, offset = {}, 0
+    for name, shape in layout:
+        size = math.prod(shape)
+        tensors[name] = weights[offset:offset + size].reshape(shape)
+        offset += size
+    return tensors
 
 
 @dataclass(frozen=True)

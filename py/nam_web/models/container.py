@@ -16,7 +16,7 @@ import numpy as np
 
 from nam_web.errors import NamFileError, NamWebError
 from nam_web.models import build, parse_config, register
-from nam_web.models.base import EngineOptions, Model, ModelConfig
+from nam_web.models.base import EngineOptions, Model, ModelConfig, WeightLayout
 from nam_web.namfile import NamDocument, require
 
 MAX_SUBMODELS = 16
@@ -63,8 +63,9 @@ class ContainerConfig(ModelConfig):
                                f"{at}.submodels[{len(submodels) - 1}].max_value")
         return cls(tuple(submodels))
 
-    def num_weights(self) -> int:
-        return 0  # every submodel carries its own weights
+    def weight_layout(self) -> WeightLayout:
+        """Empty: every submodel carries its own weights, laid out by its own config."""
+        return []
 
     @property
     def receptive_field(self) -> int:

@@ -22,7 +22,7 @@ import numpy as np
 from nam_web.errors import NamFileError
 from nam_web.models import register
 from nam_web.models.activations import Activation
-from nam_web.models.base import EngineOptions, Model, ModelConfig
+from nam_web.models.base import EngineOptions, Model, ModelConfig, WeightLayout, split_weights
 from nam_web.namfile import require
 
 MAX_CHANNELS = 1024
@@ -69,14 +69,21 @@ class ConvNetConfig(ModelConfig):
     def block_inputs(self, block: int) -> int:
         return 1 if block == 0 else self.channels
 
-    def block_weights(self, block: int) -> int:
-        """Conv taps, then bias or the batch-norm statistics (4 per channel + ε)."""
-        c = self.channels
-        return KERNEL * c * self.block_inputs(block) + (4 * c + 1 if self.batchnorm else c)
+    def block_name(self, block: int) -> str:
+        return f"block{block} (dilation {self.dilations[block]})"
 
-    def num_weights(self) -> int:
-        blocks = sum(self.block_weights(k) for k in range(len(self.dilations)))
-        return blocks + self.out_channels * (self.channels + 1)
+    def weight_layout(self) -> WeightLayout:
+        """Per block: conv (out × in × 2 taps), then its bias or batch norm (mean, var, weight, bias, ε)."""
+        c, layout = self.channels, []
+        for k in range(len(self.dilations)):
+            p = self.block_name(k)
+            layout.append((f"{p}.conv", (c, self.block_inputs(k), KERNEL)))
+            if self.batchnorm:
+                layout += [(f"{p}.bn_running_mean", (c,)), (f"{p}.bn_running_var", (c,)),
+                           (f"{p}.bn_weight", (c,)), (f"{p}.bn_bias", (c,)), (f"{p}.bn_eps", (1,))]
+            else:
+                layout.append((f"{p}.conv_bias", (c,)))
+        return [*layout, ("head.weight", (self.out_channels, c)), ("head.bias", (self.out_channels,))]
 
     @property
     def receptive_field(self) -> int:
@@ -126,24 +133,21 @@ class ConvNet(Model):
         self.config = config
         self.sample_rate = sample_rate
         act = config.activation.function(options.fast_tanh)
-        c, pos = config.channels, 0
+        w = split_weights(config.weight_layout(), weights)
         self.blocks = []
         for k, dilation in enumerate(config.dilations):
-            n_taps = KERNEL * c * config.block_inputs(k)
-            taps = weights[pos:pos + n_taps].reshape(c, config.block_inputs(k), KERNEL)
-            pos += n_taps
+            p = config.block_name(k)
             if config.batchnorm:
-                mean, var, gamma, beta = weights[pos:pos + 4 * c].astype(np.float32).reshape(4, c)
-                eps = np.float32(weights[pos + 4 * c])
-                pos += 4 * c + 1
+                mean, var, gamma, beta = (w[f"{p}.bn_{n}"].astype(np.float32)
+                                          for n in ("running_mean", "running_var", "weight", "bias"))
+                eps = np.float32(w[f"{p}.bn_eps"][0])
                 scale = gamma / np.sqrt(eps + var)  # batch norm at inference: an affine map per channel
                 shift = beta - scale * mean
             else:
-                scale, shift = None, weights[pos:pos + c]
-                pos += c
-            self.blocks.append(_Block(taps, scale, shift, dilation, act))
-        self.head_w = weights[pos:pos + c].astype(np.float32)  # output channel 0
-        self.head_b = np.float32(weights[pos + config.out_channels * c])
+                scale, shift = None, w[f"{p}.conv_bias"]
+            self.blocks.append(_Block(w[f"{p}.conv"], scale, shift, dilation, act))
+        self.head_w = w["head.weight"][0].astype(np.float32)  # output channel 0
+        self.head_b = np.float32(w["head.bias"][0])
 
     @property
     def prewarm_samples(self) -> int:

@@ -1,4 +1,4 @@
-"""Linear: a plain FIR filter, y[t] = Σ_k h[k]·x[t−k] (+ bias), with h the file's first weights."""
+"""Linear: a plain FIR filter, y[t] = Σ_k h[k]·x[t−k] (+ bias); the file stores the taps h, then the bias."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 
 from nam_web.errors import NamFileError
 from nam_web.models import register
-from nam_web.models.base import EngineOptions, Model, ModelConfig
+from nam_web.models.base import EngineOptions, Model, ModelConfig, WeightLayout, split_weights
 from nam_web.namfile import require
 
 MAX_TAPS = 1 << 20
@@ -28,8 +28,8 @@ class LinearConfig(ModelConfig):
             raise NamFileError(f"receptive_field {taps} is outside 1..{MAX_TAPS}", f"{at}.receptive_field")
         return cls(taps, bool(require(config, "bias", bool, at)))
 
-    def num_weights(self) -> int:
-        return self.taps + int(self.bias)
+    def weight_layout(self) -> WeightLayout:
+        return [("taps", (self.taps,))] + ([("bias", (1,))] if self.bias else [])
 
     @property
     def receptive_field(self) -> int:
@@ -49,8 +49,9 @@ class Linear(Model):
                  options: EngineOptions) -> None:
         self.config = config
         self.sample_rate = sample_rate
-        self.h = weights[: config.taps].astype(np.float32)
-        self.bias = np.float32(weights[config.taps]) if config.bias else np.float32(0.0)
+        w = split_weights(config.weight_layout(), weights)
+        self.h = w["taps"].astype(np.float32)
+        self.bias = np.float32(w["bias"][0]) if config.bias else np.float32(0.0)
         self.history = np.zeros(config.taps - 1, dtype=np.float32)
 
     def reset(self) -> None:

@@ -30,7 +30,7 @@ import numpy as np
 from nam_web.errors import NamFileError
 from nam_web.models import register
 from nam_web.models.activations import fast_tanh
-from nam_web.models.base import PREWARM_BLOCK, EngineOptions, Model, ModelConfig
+from nam_web.models.base import PREWARM_BLOCK, EngineOptions, Model, ModelConfig, WeightLayout, split_weights
 from nam_web.namfile import require
 
 MAX_HIDDEN = 1024
@@ -70,15 +70,14 @@ class LSTMConfig(ModelConfig):
                                f"{at}.out_channels")
         return cls(input_size, hidden_size, num_layers, out_channels)
 
-    def layer_weights(self, layer: int) -> int:
-        """Weights of one cell: W, b, h₀, c₀."""
-        inputs = self.input_size if layer == 0 else self.hidden_size
-        h = self.hidden_size
-        return 4 * h * (inputs + h) + 4 * h + 2 * h
-
-    def num_weights(self) -> int:
-        cells = sum(self.layer_weights(k) for k in range(self.num_layers))
-        return cells + self.out_channels * (self.hidden_size + 1)
+    def weight_layout(self) -> WeightLayout:
+        """Per layer: W (4H × (in+H), gates i f g o), b (4H), initial h and c (H each); then the head."""
+        h, layout = self.hidden_size, []
+        for k in range(self.num_layers):
+            inputs = self.input_size if k == 0 else h
+            layout += [(f"lstm{k}.weight", (4 * h, inputs + h)), (f"lstm{k}.bias", (4 * h,)),
+                       (f"lstm{k}.initial_hidden", (h,)), (f"lstm{k}.initial_cell", (h,))]
+        return [*layout, ("head.weight", (self.out_channels, h)), ("head.bias", (self.out_channels,))]
 
     @property
     def receptive_field(self) -> int:
@@ -168,17 +167,12 @@ class LSTM(Model):
         self.config = config
         self.sample_rate = sample_rate
         self._tanh = fast_tanh if options.fast_tanh else np.tanh
-        h, pos = config.hidden_size, 0
-        self.cells = []
-        for k in range(config.num_layers):
-            inputs = config.input_size if k == 0 else h
-            sizes = (4 * h * (inputs + h), 4 * h, h, h)  # W, b, h₀, c₀
-            w, b, h0, c0 = np.split(weights[pos:pos + sum(sizes)], np.cumsum(sizes)[:-1])
-            self.cells.append(_Cell(w.reshape(4 * h, inputs + h), b, h0, c0))
-            pos += sum(sizes)
+        w = split_weights(config.weight_layout(), weights)
+        cell = ("weight", "bias", "initial_hidden", "initial_cell")  # W, b, h₀, c₀
+        self.cells = [_Cell(*(w[f"lstm{k}.{n}"] for n in cell)) for k in range(config.num_layers)]
         # Output channel 0 of the head (the one a mono player and NAM Core's render use).
-        self.head_w = weights[pos:pos + h].astype(np.float32)
-        self.head_b = np.float32(weights[pos + config.out_channels * h])
+        self.head_w = w["head.weight"][0].astype(np.float32)
+        self.head_b = np.float32(w["head.bias"][0])
 
     @property
     def prewarm_samples(self) -> int:
