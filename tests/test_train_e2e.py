@@ -183,3 +183,12 @@ def test_cli_train_refuses_a_failed_check(tmp_path, capsys):
     )
     assert "shorter than the input" in capsys.readouterr().out
     assert not (tmp_path / "m.nam").exists()
+
+
+def test_lstm_trains_and_exports(analysis, tmp_path):
+    config = TrainConfig(arch="lstm-nano", epochs=1, batch_size=2, segment=1024, steps_per_epoch=2)
+    outcome = train_capture(analysis, config, tmp_path)
+    doc = namfile.load(outcome.model_path)
+    assert doc.architecture == "LSTM" and doc.config == {"input_size": 1, "hidden_size": 12, "num_layers": 1}
+    models.parse_config(doc)
+    assert np.isfinite(outcome.report["validation_esr"])
