@@ -308,3 +308,10 @@ def test_wizard_page_is_served_with_isolation_headers(server):
     r = server.client.get("/train.html")
     assert r.status_code == 200 and r.headers["cross-origin-opener-policy"] == "same-origin"
     assert io.BytesIO(r.content).read().count(b"train.js") == 1
+
+
+def test_binding_beyond_localhost_needs_a_token():
+    r = subprocess.run([sys.executable, "-m", "server", "--host", "0.0.0.0", "--port", "1"], cwd=ROOT,
+                       env={k: v for k, v in os.environ.items() if k != "NAM_WEB_TOKEN"}, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2 and "--token" in r.stderr
