@@ -153,8 +153,9 @@ def encode(samples: np.ndarray, sample_rate: int, *, bits: int = 32) -> bytes:
     else:
         raise WavError(f"cannot write {bits}-bit WAV (16, 24 or 32 float)")
     block = channels * bits // 8
+    rate = int(sample_rate)
     header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(payload), b"WAVE", b"fmt ", 16, fmt,
-                         channels, int(sample_rate), int(sample_rate) * block, block, bits, b"data", len(payload))
+                         channels, rate, rate * block, block, bits, b"data", len(payload))
     return header + payload
 
 

@@ -12,8 +12,7 @@ from typing import Any
 
 from nam_web import models
 from nam_web.inspect.metadata import FIELDS, problems
-from nam_web.inspect.weights import nested_documents
-from nam_web.models.describe import facts
+from nam_web.models.describe import facts, nested_documents
 from nam_web.namfile import NamDocument
 
 MEASURED_FIELDS = (("loudness", "Loudness (dBFS)"), ("gain", "Gain"))

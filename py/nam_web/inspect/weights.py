@@ -13,6 +13,7 @@ import numpy as np
 
 from nam_web import models
 from nam_web.inspect.layout import weight_layout
+from nam_web.models.describe import nested_documents
 from nam_web.namfile import NamDocument
 
 HISTOGRAM_BINS = 40
@@ -52,20 +53,6 @@ def tensor_stats(name: str, values: np.ndarray, shape: tuple[int, ...], offset: 
     return WeightTable(name, shape, offset, int(values.size), lo, hi, mean, std,
                        int(np.count_nonzero(values == 0)), int(values.size - finite.size),
                        (edges.tolist(), counts.tolist()))
-
-
-def nested_documents(config: models.ModelConfig, at: str = "$") -> list[tuple[str, str, NamDocument]]:
-    """The models nested in a parsed config as ``(label, json_path, document)``.
-
-    Container submodels are labelled with the slim value they play below; a WaveNet's
-    condition DSP as "condition_dsp".
-    """
-    found = [(f"submodel{i} (slim < {s.max_value:g})", s.at, s.document)
-             for i, s in enumerate(getattr(config, "submodels", ()))]
-    condition = getattr(config, "condition_dsp", None)
-    if isinstance(condition, NamDocument):
-        found.append(("condition_dsp", f"{at}.config.condition_dsp", condition))
-    return found
 
 
 def weight_tables(doc: NamDocument, bins: int = HISTOGRAM_BINS, prefix: str = "",

@@ -46,16 +46,25 @@ class ModelFacts:
         return asdict(self)
 
 
-def nested_documents(config: ModelConfig) -> list[NamDocument]:
-    """The complete models nested in ``config`` (container submodels, a WaveNet's condition DSP)."""
-    nested = [s.document for s in getattr(config, "submodels", ())]
+def nested_documents(config: ModelConfig, at: str = "$") -> list[tuple[str, str, NamDocument]]:
+    """The complete models nested in a parsed config as ``(label, json_path, document)``.
+
+    ``at`` is the JSON path of the document ``config`` came from. Container submodels are
+    labelled with the slim value they play below ("submodel1 (slim < 1)"); a WaveNet's
+    condition DSP as "condition_dsp".
+    """
+    found = [(f"submodel{i} (slim < {s.max_value:g})", s.at, s.document)
+             for i, s in enumerate(getattr(config, "submodels", ()))]
     condition = getattr(config, "condition_dsp", None)
-    return [*nested, *([condition] if isinstance(condition, NamDocument) else [])]
+    if isinstance(condition, NamDocument):
+        found.append(("condition_dsp", f"{at}.config.condition_dsp", condition))
+    return found
 
 
-def _parameters(doc: NamDocument, config: ModelConfig) -> int:
-    nested = sum(_parameters(d, models.parse_config(d)) for d in nested_documents(config))
-    return int(doc.weights.size) + nested
+def _parameters(doc: NamDocument, config: ModelConfig, at: str) -> int:
+    """Every weight of ``doc`` and of the models nested in it."""
+    nested = [(d, models.parse_config(d, path), path) for _, path, d in nested_documents(config, at)]
+    return int(doc.weights.size) + sum(_parameters(*n) for n in nested)
 
 
 def facts(doc: NamDocument, at: str = "$") -> ModelFacts:
@@ -69,7 +78,7 @@ def facts(doc: NamDocument, at: str = "$") -> ModelFacts:
         version=doc.version,
         sample_rate=doc.sample_rate,
         size_class=size_class(config),
-        parameters=_parameters(doc, config),
+        parameters=_parameters(doc, config, at),
         receptive_field_samples=rf,
         receptive_field_ms=1000.0 * rf / doc.effective_sample_rate,
         macs_per_sample=config.macs_per_sample(),
