@@ -29,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nam_web import wav
+from nam_web.dsp.base import in_blocks
 from nam_web.dsp.chain import Chain, ChainSettings
 from nam_web.dsp.dc_blocker import DCBlocker
 from nam_web.dsp.gate import NoiseGate
@@ -89,7 +90,7 @@ def reference_chain() -> Chain:
 def render(source: Path, target: Path, block: int) -> None:
     x = np.fromfile(source, dtype=np.float32)
     c = reference_chain()
-    np.concatenate([c.process(x[i:i + block]) for i in range(0, x.size, block)]).tofile(target)
+    in_blocks(c.process, x, block).tofile(target)
 
 
 def run_in_pyodide(args: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:

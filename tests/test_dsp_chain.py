@@ -7,6 +7,7 @@ import pytest
 from conftest import MODELS
 from dsp_helpers import db, stream, tone, tone_level
 from nam_web import models, wav
+from nam_web.dsp.base import in_blocks
 from nam_web.dsp.chain import Chain, ChainSettings
 from nam_web.dsp.dc_blocker import DCBlocker
 from nam_web.dsp.ir import ImpulseResponse
@@ -51,7 +52,7 @@ def dc_blocked(x: np.ndarray, rate: float) -> np.ndarray:
 
 
 def play(chain: Chain, x: np.ndarray, block: int = 128) -> np.ndarray:
-    return np.concatenate([chain.process(x[i:i + block]) for i in range(0, x.size, block)])
+    return in_blocks(chain.process, x, block)
 
 
 def test_identity_model_raw_chain_is_transparent_above_the_dc_blocker() -> None:

@@ -43,16 +43,12 @@ def test_output_never_waits_for_future_input() -> None:
     assert impulse[0] == pytest.approx(h[0], rel=1e-6)
 
 
-def wav_bytes(samples: np.ndarray, rate: int, bits: int = 32) -> bytes:
-    return wav.encode(samples, rate, bits=bits)
-
-
 def test_ir_gain_is_the_plugins_minus_18_db_scaled_by_rate() -> None:
     h = np.zeros(100, dtype=np.float32)
     h[0] = 1.0
-    ir48 = ImpulseResponse.load(wav_bytes(h, 48000), 48000)
+    ir48 = ImpulseResponse.load(wav.encode(h, 48000), 48000)
     assert ir48.taps[0] == pytest.approx(10 ** (-18 / 20), rel=1e-6) and ir48.notes == []
-    ir96 = ImpulseResponse.load(wav_bytes(np.repeat(h, 2), 96000), 96000)
+    ir96 = ImpulseResponse.load(wav.encode(np.repeat(h, 2), 96000), 96000)
     assert ir96.taps[0] == pytest.approx(10 ** (-18 / 20) / 2, rel=1e-6)
 
 
@@ -61,14 +57,14 @@ def test_any_wav_loads_resampled_and_mixed(bits: int) -> None:
     rng = np.random.default_rng(bits)
     left = (rng.standard_normal(4410) * np.exp(-np.arange(4410) / 400) * 0.3).astype(np.float32)
     stereo = np.stack((left, 0.5 * left), axis=1)
-    ir = ImpulseResponse.load(wav_bytes(stereo, 44100, bits), 48000, name="cab.wav")
+    ir = ImpulseResponse.load(wav.encode(stereo, 44100, bits=bits), 48000, name="cab.wav")
     assert ir.sample_rate == 48000 and ir.taps.size == 4800
     assert any("mixed to mono" in n for n in ir.notes) and any("resampled from 44100" in n for n in ir.notes)
 
 
 def test_long_irs_are_cut_with_a_note() -> None:
     long = (np.random.default_rng(0).standard_normal(20000) * 0.01).astype(np.float32)
-    ir = ImpulseResponse.load(io.BytesIO(wav_bytes(long, 48000)), 48000, name="hall.wav")
+    ir = ImpulseResponse.load(io.BytesIO(wav.encode(long, 48000)), 48000, name="hall.wav")
     assert ir.taps.size == MAX_IR_SAMPLES
     assert any("cut to 8192" in n for n in ir.notes)
 
@@ -77,7 +73,7 @@ def test_bad_irs_are_refused_with_a_reason() -> None:
     with pytest.raises(WavError, match="not a WAV"):
         ImpulseResponse.load(b"hello world, not audio", 48000, name="x.wav")
     with pytest.raises(WavError, match="silent"):
-        ImpulseResponse.load(wav_bytes(np.zeros(100, dtype=np.float32), 48000), 48000)
+        ImpulseResponse.load(wav.encode(np.zeros(100, dtype=np.float32), 48000), 48000)
 
 
 def test_loading_an_ir_crossfades_instead_of_clicking() -> None:
@@ -87,7 +83,7 @@ def test_loading_an_ir_crossfades_instead_of_clicking() -> None:
     h[0] = -1.0 / 10 ** (-18 / 20)  # an inverting IR: an instant switch would jump by 2·|x|
     cab = Cabinet(rate)
     first = cab.process(x[:10000])
-    cab.set_ir(ImpulseResponse.load(wav_bytes(h, rate), rate))
+    cab.set_ir(ImpulseResponse.load(wav.encode(h, rate), rate))
     rest = np.concatenate([cab.process(x[i:i + 128]) for i in range(10000, x.size, 128)])
     y = np.concatenate((first, rest))
     assert np.abs(np.diff(y)).max() < 0.05  # the sine's own step is 0.5·2π·220/48000 ≈ 0.0144

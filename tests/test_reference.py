@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURES, REFERENCE
 from nam_web import models, namfile, wav
+from nam_web.dsp.base import in_blocks
 from nam_web.models.base import EngineOptions
 
 BLOCK = 64
@@ -31,7 +32,7 @@ def render(model: str, source: str, slim: float | None) -> np.ndarray:
     assert engine.sample_rate in (None, audio.sample_rate), "render refuses a sample-rate mismatch"
     engine.prewarm()
     x = audio.mono()
-    return np.concatenate([engine.process(x[i:i + BLOCK]) for i in range(0, x.size, BLOCK)])
+    return in_blocks(engine.process, x, BLOCK)
 
 
 def _rendered(entry: dict) -> np.ndarray:

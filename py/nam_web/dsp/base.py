@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -41,3 +42,13 @@ def db_to_gain(db: float) -> float:
 def chunks(n: int, size: int = MAX_CHUNK) -> list[tuple[int, int]]:
     """``(start, stop)`` pairs cutting ``n`` samples into pieces of at most ``size``."""
     return [(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def in_blocks(process: Callable[[np.ndarray], np.ndarray], x: np.ndarray, size: int) -> np.ndarray:
+    """``process`` run over ``x`` in consecutive blocks of ``size`` samples, the outputs joined.
+
+    An ``x`` of at most ``size`` samples is one block, and its output is returned as it is.
+    """
+    if x.size <= size:
+        return process(x)
+    return np.concatenate([process(x[start:stop]) for start, stop in chunks(x.size, size)])

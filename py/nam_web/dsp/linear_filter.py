@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nam_web.dsp.base import MAX_CHUNK, as_block, chunks
+from nam_web.dsp.base import MAX_CHUNK, as_block, chunks, in_blocks
 
 
 @dataclass(frozen=True)
@@ -198,9 +198,7 @@ class OnePole:
 
     def run(self, x: np.ndarray) -> np.ndarray:
         """Filter float64 ``x`` (any length); returns float64."""
-        if x.size <= MAX_CHUNK:
-            return self._run(x)
-        return np.concatenate([self._run(x[start:stop]) for start, stop in chunks(x.size, MAX_CHUNK)])
+        return in_blocks(self._run, x, MAX_CHUNK)
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         n = x.size
