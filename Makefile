@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8765
 
-.PHONY: serve test install install-python install-node install-browser lint pytest browser-test bench clean
+.PHONY: serve test install install-python install-node install-browser lint pytest browser-test bench bench-browser clean
 
 serve: install
 	$(PY) -m server --host $(HOST) --port $(PORT)
@@ -43,6 +43,10 @@ browser-test:
 
 bench: install
 	$(PY) bench/engine.py
+
+# The live page in headless Chromium: worker load, dropouts and latency per block size, vs @opendaw/nam-wasm.
+bench-browser: install install-browser
+	node bench/browser.mjs
 
 clean:
 	rm -rf $(VENV) node_modules build dist py/*.egg-info

@@ -40,8 +40,8 @@ test('knobs and switches change the sound; mute silences, bypass passes the dry 
   await page.waitForTimeout(300);
   await meters();
   await page.waitForTimeout(300);
-  expect((await meters()).out_peak).toBeGreaterThan(0.001);
-  expect((await stats(page)).underruns).toBe(0);
+  const bypassed = await meters();
+  expect(bypassed.out_peak).toBeCloseTo(bypassed.in_peak, 5); // bypass plays the dry input
 });
 
 test('block size shows its latency and keeps playing when changed', async ({ page }) => {

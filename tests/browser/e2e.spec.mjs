@@ -41,6 +41,8 @@ for i0 in range(SKIP, live.size - W, W):
     d = diff_at(i0, shift)
     if d >= 1e-4:
         d, shift = min((diff_at(i0, s), s) for s in range(shift, shift + SEARCH, BLOCK))
+    if not np.isfinite(d):
+        break  # past the end of the render
     shifts.append(shift)
     diffs.append(d)
 diffs = np.array(diffs)
@@ -97,5 +99,5 @@ test('a Standard WaveNet plays 60 s at block 128 (latencyHint 0) without a dropo
   console.log('soak:', { start, end });
   expect(end.frames - start.frames).toBeGreaterThan(48000 * 59);
   expect(end.overruns).toBe(0);
-  expect(end.underruns).toBe(0);
+  expect(end.underruns, `worker load ${(100 * end.load).toFixed(0)} % (worst call ${(100 * end.loadMax).toFixed(0)} %)`).toBe(0);
 });
