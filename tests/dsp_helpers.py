@@ -1,8 +1,17 @@
-"""Helpers shared by the amp-chain tests: streaming in random block sizes, tone measurement."""
+"""Helpers shared by the amp-chain tests: an identity model, random block sizes, tone measurement."""
 
 from __future__ import annotations
 
 import numpy as np
+from conftest import MODELS
+from nam_web import models
+
+
+def identity(rate: float | None = 48000.0) -> models.Model:
+    """A real engine that plays its input unchanged (a one-tap Linear), said to run at ``rate`` Hz."""
+    engine = models.load(MODELS / "identity_linear_1.nam")
+    engine.sample_rate = rate
+    return engine
 
 
 def stream(process, x: np.ndarray, seed: int = 0, max_block: int = 400) -> np.ndarray:

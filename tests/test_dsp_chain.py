@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import MODELS
-from dsp_helpers import db, stream, tone, tone_level
-from nam_web import models, wav
+from dsp_helpers import db, identity, stream, tone, tone_level
+from nam_web import wav
 from nam_web.dsp.base import in_blocks
 from nam_web.dsp.chain import Chain, ChainSettings
 from nam_web.dsp.dc_blocker import DCBlocker
@@ -15,12 +14,6 @@ from nam_web.dsp.levels import ModelLevels
 from nam_web.dsp.safety import Limiter, scrub
 
 RAW = ChainSettings(output_mode="raw")
-
-
-def identity(rate: float | None = 48000.0) -> models.Model:
-    engine = models.load(MODELS / "identity_linear_1.nam")
-    engine.sample_rate = rate
-    return engine
 
 
 class Blowup:

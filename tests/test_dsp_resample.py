@@ -4,24 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from dsp_helpers import db, stream, tone, tone_level
+from dsp_helpers import db, identity, stream, tone, tone_level
 from nam_web.dsp.resample import ResampledModel, Resampler, ResamplerDesign, resample
-
-
-class Identity:
-    """A model that returns its input (at whatever rate it is told it runs)."""
-
-    sample_rate = 48000.0
-    latency = 0
-
-    def process(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(x, dtype=np.float32).copy()
-
-    def reset(self) -> None:
-        pass
-
-    def prewarm(self) -> None:
-        pass
 
 
 def through(rate_in: float, rate_out: float, x: np.ndarray) -> np.ndarray:
@@ -48,7 +32,7 @@ def test_stopband_rejects_at_least_90_db(rate_in: int, rate_out: int, frequency:
 
 @pytest.mark.parametrize("audio_rate", [44100, 96000, 32000, 88200, 47999])
 def test_model_at_48k_in_another_stream_keeps_tone_and_reports_latency(audio_rate: int) -> None:
-    wrapped = ResampledModel(Identity(), audio_rate, 48000)
+    wrapped = ResampledModel(identity(), audio_rate, 48000)
     x = tone(1000.0, audio_rate, 0.5, 0.5)
     y = stream(wrapped.process, x, seed=audio_rate)
     lat = wrapped.latency
@@ -60,14 +44,14 @@ def test_model_at_48k_in_another_stream_keeps_tone_and_reports_latency(audio_rat
 
 
 def test_latency_is_a_few_milliseconds() -> None:
-    assert ResampledModel(Identity(), 44100, 48000).latency / 44100 < 0.004
-    assert ResampledModel(Identity(), 96000, 48000).latency / 96000 < 0.002
+    assert ResampledModel(identity(), 44100, 48000).latency / 44100 < 0.004
+    assert ResampledModel(identity(), 96000, 48000).latency / 96000 < 0.002
 
 
 def test_block_size_does_not_change_the_output() -> None:
     x = np.random.default_rng(3).standard_normal(20000).astype(np.float32)
-    a = stream(ResampledModel(Identity(), 44100, 48000).process, x, seed=1)
-    b = stream(ResampledModel(Identity(), 44100, 48000).process, x, seed=2)
+    a = stream(ResampledModel(identity(), 44100, 48000).process, x, seed=1)
+    b = stream(ResampledModel(identity(), 44100, 48000).process, x, seed=2)
     assert np.array_equal(a, b)
 
 
