@@ -46,3 +46,15 @@ export function stats(page) {
       load: a.stat('LOAD_PPM') / 1e6, loadMax: a.stat('LOAD_MAX_PPM') / 1e6, playing: a.stat('PLAYING') };
   });
 }
+
+/** A mono 16-bit PCM WAV file's bytes. */
+export function wavBytes(samples, rate = 48000) {
+  const data = Buffer.alloc(samples.length * 2);
+  samples.forEach((v, i) => data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v * 32767))), 2 * i));
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0); header.writeUInt32LE(36 + data.length, 4); header.write('WAVE', 8);
+  header.write('fmt ', 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(1, 20); header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(rate, 24); header.writeUInt32LE(rate * 2, 28); header.writeUInt16LE(2, 32); header.writeUInt16LE(16, 34);
+  header.write('data', 36); header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}

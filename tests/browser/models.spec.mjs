@@ -1,6 +1,6 @@
 // Models and IRs: drag-and-drop, clear errors, the IndexedDB library, A/B switching.
 import { test, expect } from '@playwright/test';
-import { dropFiles, fixture, openPlayer, requirePlayer, stats } from './helpers.mjs';
+import { dropFiles, fixture, openPlayer, requirePlayer, stats, wavBytes } from './helpers.mjs';
 
 test.beforeEach(async ({ request }) => { await requirePlayer(request); });
 
@@ -18,6 +18,17 @@ test('dropping a valid and a broken .nam: the valid one plays, the broken one is
   await expect(messages.filter({ hasText: 'truncated.nam' })).toContainText('JSON');
   await expect(page.locator('#slot-A-name')).toHaveText('Test LSTM'); // the previous model keeps playing
   await expect(page.locator('#library tbody tr')).toHaveCount(1);
+});
+
+test('dropping cabinet IRs: a good one loads, a silent one is refused by name', async ({ page }) => {
+  await openPlayer(page);
+  const cab = Array.from({ length: 2048 }, (_, i) => Math.exp(-i / 200) * Math.cos(i * 0.3));
+  await dropFiles(page, [{ name: 'cab.wav', bytes: wavBytes(cab, 44100) }, { name: 'silent.wav', bytes: wavBytes(new Array(512).fill(0)) }]);
+  await expect(page.locator('#ir-name')).toHaveText('IR: cab.wav');
+  await expect(page.locator('#messages li.error')).toContainText('silent.wav');
+  await expect(page.locator('#messages li.error')).toContainText('silent');
+  const described = await page.evaluate(() => window.namWeb.engine.call('describe'));
+  expect(described.ir).toBe('cab.wav');
 });
 
 test('the model library survives a reload; rename and delete', async ({ page }) => {
