@@ -159,14 +159,14 @@ async function pollMeters() {
     if (m) { showMeter('in', m.in_peak, m.in_clips); showMeter('out', m.out_peak, m.out_clips); }
     const load = audio.stat('LOAD_PPM') / 1e4;
     const underruns = audio.stat('UNDERRUNS');
-    $('#cpu').textContent = `${load.toFixed(0)} %`;
+    $('#cpu').innerHTML = `${load.toFixed(0)}<small> %</small>`;
     $('#cpu').classList.toggle('hot', load > 80);
     $('#underruns').textContent = String(underruns);
     $('#underruns').classList.toggle('hot', underruns > 0);
     $('#underruns').title = `${underruns} dropouts while playing; ${audio.stat('LOAD_GAPS')} short gaps while loading models, IRs or DIs`;
     const lat = audio.latency();
     if (!lat) { setTimeout(pollMeters, 100); return; }
-    $('#latency').textContent = `${(1000 * lat.total).toFixed(1)} ms`;
+    $('#latency').innerHTML = `${(1000 * lat.total).toFixed(1)}<small> ms</small>`;
     $('#latency').title = `context ${(1000 * lat.base).toFixed(1)} ms + output ${(1000 * lat.output).toFixed(1)} ms + processing ${(1000 * lat.processing).toFixed(1)} ms`;
     const struggling = load > 90 || underruns - state.lastUnderruns > 2;
     state.lastUnderruns = underruns;
