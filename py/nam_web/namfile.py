@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from nam_web.errors import NamFileError
+from nam_web.files import read_limited, too_big
 
 EARLIEST_VERSION = (0, 5, 0)
 LATEST_VERSION = (0, 7, 0)
@@ -197,16 +198,11 @@ def check_nesting(data: bytes, limit: int = MAX_NESTING) -> None:
         raise NamFileError(f"JSON is nested deeper than {limit} levels; not a .nam file", FILE)
 
 
-def _too_big(what: str, size: int, max_bytes: int) -> NamFileError:
-    return NamFileError(f"{what} is {size / 2**20:.1f} MB; .nam files larger than {max_bytes / 2**20:.0f} MB "
-                        "are refused", FILE)
-
-
 def loads(data: str | bytes, *, max_bytes: int = MAX_FILE_BYTES) -> NamDocument:
     """Parse .nam text or bytes, refusing oversized, deeply nested or malformed documents."""
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     if len(raw) > max_bytes:
-        raise _too_big("file", len(raw), max_bytes)
+        raise NamFileError(too_big("file", len(raw), max_bytes, ".nam files"), FILE)
     raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark some editors write
     check_nesting(raw)
     try:
@@ -223,14 +219,7 @@ def loads(data: str | bytes, *, max_bytes: int = MAX_FILE_BYTES) -> NamDocument:
 
 def load(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> NamDocument:
     """Read a .nam file from disk (size checked before reading)."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise _too_big(p.name, size, max_bytes)
-        data = p.read_bytes()
-    except OSError as exc:
-        raise NamFileError(f"cannot open {p}: {exc.strerror}", FILE) from None
+    data = read_limited(path, max_bytes, ".nam files", lambda message: NamFileError(message, FILE))
     return loads(data, max_bytes=max_bytes)
 
 

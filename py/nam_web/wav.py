@@ -15,6 +15,7 @@ from typing import BinaryIO
 import numpy as np
 
 from nam_web.errors import WavError
+from nam_web.files import read_limited
 
 MAX_WAV_BYTES = 2 * 1024**3
 PCM, IEEE_FLOAT, EXTENSIBLE = 1, 3, 0xFFFE
@@ -82,13 +83,7 @@ def _decode(data: bytes, fmt: int, bits: int, channels: int) -> np.ndarray:
 def read(source: str | Path | bytes | BinaryIO, *, max_bytes: int = MAX_WAV_BYTES) -> Audio:
     """Decode a WAV file (path, bytes or binary file object)."""
     if isinstance(source, str | Path):
-        path = Path(source)
-        try:
-            if path.stat().st_size > max_bytes:
-                raise WavError(f"{path.name} is larger than {max_bytes / 2**20:.0f} MB")
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise WavError(f"cannot open {path}: {exc.strerror}") from None
+        raw = read_limited(source, max_bytes, "WAV files", WavError)
     elif isinstance(source, bytes | bytearray | memoryview):
         raw = bytes(source)
     else:

@@ -25,6 +25,7 @@ from typing import Any
 
 from nam_web.dsp.chain import ChainSettings
 from nam_web.errors import NamWebError
+from nam_web.files import read_limited
 
 SCHEMA = 1
 MAX_PRESET_BYTES = 64 * 1024
@@ -142,13 +143,7 @@ class Preset:
 
     @classmethod
     def load(cls, path: str | Path) -> Preset:
-        path = Path(path)
-        try:
-            if path.stat().st_size > MAX_PRESET_BYTES:
-                raise PresetError(f"{path.name} is larger than {MAX_PRESET_BYTES // 1024} KB")
-            return cls.loads(path.read_bytes())
-        except OSError as exc:
-            raise PresetError(f"cannot read {path}: {exc.strerror}") from None
+        return cls.loads(read_limited(path, MAX_PRESET_BYTES, "presets", PresetError))
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(self.dumps())
