@@ -7,8 +7,8 @@ the same output whatever block size it is fed.
 
 from __future__ import annotations
 
-import copy
 import json
+import math
 
 import numpy as np
 import pytest
@@ -17,6 +17,7 @@ from nam_web import models, namfile
 from nam_web.errors import NamFileError, NamWebError
 from nam_web.models.activations import fast_tanh
 from nam_web.models.base import PREWARM_BLOCK, EngineOptions
+from nam_web.models.describe import nested_documents
 
 RNG = np.random.default_rng(20240611)
 
@@ -279,10 +280,6 @@ def test_linear_is_an_fir_filter() -> None:
 # ---------------------------------------------------------------- SlimmableContainer
 
 
-def container_document() -> dict:
-    return json.loads((MODELS / "slimmable_container.nam").read_text())
-
-
 def test_container_picks_submodel_like_nam_core() -> None:
     doc = namfile.load(MODELS / "slimmable_container.nam")
     engine = models.build(doc)
@@ -319,32 +316,22 @@ def test_non_slimmable_models_refuse_set_slim() -> None:
         engine.set_slim(0.5)
 
 
-def test_container_errors_name_the_nested_path() -> None:
-    raw = container_document()
-    bad = copy.deepcopy(raw)
-    bad["config"]["submodels"][1]["model"]["config"]["layers"][0]["activation"] = "Swoosh"
-    with pytest.raises(NamFileError, match=r"^\$\.config\.submodels\[1\]\.model\.config\.layers\[0\]"):
-        models.build(namfile.loads(json.dumps(bad)))
-    bad = copy.deepcopy(raw)
-    bad["config"]["submodels"][0]["model"]["weights"].pop()
-    with pytest.raises(NamFileError, match=r"^\$\.config\.submodels\[0\]\.model\.weights: expected 70 "):
-        models.build(namfile.loads(json.dumps(bad)))
-    bad = copy.deepcopy(raw)
-    bad["config"]["submodels"][1]["max_value"] = 0.1
-    with pytest.raises(NamFileError, match=r"submodels\[1\]\.max_value: .*small to large"):
-        models.build(namfile.loads(json.dumps(bad)))
-    bad = copy.deepcopy(raw)
-    bad["config"]["submodels"][2]["max_value"] = 0.9
-    with pytest.raises(NamFileError, match=r"submodels\[2\]\.max_value: .*≥ 1\.0"):
-        models.build(namfile.loads(json.dumps(bad)))
-    bad = copy.deepcopy(raw)
-    bad["config"]["submodels"][1]["model"]["sample_rate"] = 44100
-    with pytest.raises(NamFileError, match=r"submodels\[1\]\.model\.sample_rate: submodel sample rate 44100"):
-        models.build(namfile.loads(json.dumps(bad)))
-    bad = copy.deepcopy(raw)
-    bad["config"]["submodels"] = []
-    with pytest.raises(NamFileError, match=r"\$\.config\.submodels: .*at least one"):
-        models.build(namfile.loads(json.dumps(bad)))
+@pytest.mark.parametrize(("spoil", "message"), [
+    (lambda c: c["submodels"][1]["model"]["config"]["layers"][0].update(activation="Swoosh"),
+     r"^\$\.config\.submodels\[1\]\.model\.config\.layers\[0\]"),
+    (lambda c: c["submodels"][0]["model"]["weights"].pop(),
+     r"^\$\.config\.submodels\[0\]\.model\.weights: expected 70 "),
+    (lambda c: c["submodels"][1].update(max_value=0.1), r"submodels\[1\]\.max_value: .*small to large"),
+    (lambda c: c["submodels"][2].update(max_value=0.9), r"submodels\[2\]\.max_value: .*≥ 1\.0"),
+    (lambda c: c["submodels"][1]["model"].update(sample_rate=44100),
+     r"submodels\[1\]\.model\.sample_rate: submodel sample rate 44100"),
+    (lambda c: c.update(submodels=[]), r"\$\.config\.submodels: .*at least one"),
+], ids=["activation", "weight count", "max_value order", "last max_value", "sample rate", "no submodels"])
+def test_container_errors_name_the_nested_path(spoil, message: str) -> None:
+    raw = json.loads((MODELS / "slimmable_container.nam").read_text())
+    spoil(raw["config"])
+    with pytest.raises(NamFileError, match=message):
+        models.build(namfile.loads(json.dumps(raw)))
 
 
 # ---------------------------------------------------------------- every model
@@ -361,3 +348,15 @@ def test_output_does_not_depend_on_block_size(path) -> None:
     for other in outputs[1:]:
         assert other.dtype == np.float32
         np.testing.assert_allclose(other, outputs[0], atol=1e-6, rtol=1e-6)
+
+
+@pytest.mark.parametrize("path", sorted(MODELS.glob("*.nam")), ids=lambda p: p.stem)
+def test_weight_layout_names_each_tensor_once_and_covers_the_weights(path) -> None:
+    """Engines unpack their weights by these names, so a repeated name would lose a tensor."""
+    documents = [namfile.load(path)]
+    for doc in documents:
+        config = models.parse_config(doc)
+        layout = config.weight_layout()
+        assert len({name for name, _ in layout}) == len(layout)
+        assert sum(math.prod(shape) for _, shape in layout) == doc.weights.size
+        documents += [nested for _, _, nested in nested_documents(config)]
