@@ -1,4 +1,4 @@
-"""Helpers shared by the amp-chain tests: an identity model, random block sizes, tone measurement."""
+"""Helpers shared by the amp-chain tests: an identity model, impulses, random block sizes, tones."""
 
 from __future__ import annotations
 
@@ -23,6 +23,13 @@ def stream(process, x: np.ndarray, seed: int = 0, max_block: int = 400) -> np.nd
         out.append(process(x[i:i + n]))
         i += n
     return np.concatenate(out)
+
+
+def impulse(n: int, gain: float = 1.0) -> np.ndarray:
+    """``n`` samples (float32) of silence but for ``gain`` at sample 0: an IR that only scales."""
+    h = np.zeros(n, dtype=np.float32)
+    h[0] = gain
+    return h
 
 
 def tone(frequency: float, rate: float, seconds: float, amplitude: float = 0.5) -> np.ndarray:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import AUDIO, MODELS, REFERENCE
-from dsp_helpers import db, tone, tone_level
+from dsp_helpers import db, impulse, tone, tone_level
 from nam_web import wav
 from nam_web.cli import main, render
 from nam_web.dsp.chain import ChainSettings
@@ -91,9 +91,7 @@ def test_rate_option_writes_at_that_rate(tmp_path: Path) -> None:
 def test_chain_options(tmp_path: Path, capsys) -> None:
     x = tone(1000.0, 48000, 0.5, 0.1)
     wav.write(tmp_path / "in.wav", x, 48000)
-    h = np.zeros(256, dtype=np.float32)
-    h[0] = 1.0
-    wav.write(tmp_path / "cab.wav", h, 48000)
+    wav.write(tmp_path / "cab.wav", impulse(256), 48000)
     run(MODELS / "identity_linear_1.nam", tmp_path / "in.wav", tmp_path / "out.wav",
         "--ir", tmp_path / "cab.wav", "--output-db", "6", "--input-db", "6", "--bass", "5", "--gate", "-90")
     y = read(tmp_path / "out.wav")
@@ -105,9 +103,7 @@ def test_chain_options(tmp_path: Path, capsys) -> None:
 def test_preset_supplies_settings_and_ir(tmp_path: Path) -> None:
     x = tone(1000.0, 48000, 0.5, 0.1)
     wav.write(tmp_path / "in.wav", x, 48000)
-    h = np.zeros(16, dtype=np.float32)
-    h[0] = 0.5
-    wav.write(tmp_path / "cab.wav", h, 48000)
+    wav.write(tmp_path / "cab.wav", impulse(16, 0.5), 48000)
     Preset(ChainSettings(output_mode="raw", output_db=18.0), None, FileRef.of(tmp_path / "cab.wav")).save(
         tmp_path / "p.json")
     run(MODELS / "identity_linear_1.nam", tmp_path / "in.wav", tmp_path / "out.wav",

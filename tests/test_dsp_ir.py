@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from dsp_helpers import stream
+from dsp_helpers import impulse, stream
 from nam_web import wav
 from nam_web.dsp.convolution import PartitionedConvolver
 from nam_web.dsp.ir import MAX_IR_SAMPLES, Cabinet, ImpulseResponse
@@ -39,13 +39,12 @@ def test_output_never_waits_for_future_input() -> None:
     ys = [conv.process(x[i:i + 1]) for i in range(x.size)]  # one sample at a time
     ref = np.convolve(x.astype(np.float64), h)[: x.size]
     assert np.abs(np.concatenate(ys) - ref).max() < 1e-4
-    impulse = PartitionedConvolver(h).process(np.array([1.0], dtype=np.float32))
-    assert impulse[0] == pytest.approx(h[0], rel=1e-6)
+    first = PartitionedConvolver(h).process(np.array([1.0], dtype=np.float32))
+    assert first[0] == pytest.approx(h[0], rel=1e-6)
 
 
 def test_ir_gain_is_the_plugins_minus_18_db_scaled_by_rate() -> None:
-    h = np.zeros(100, dtype=np.float32)
-    h[0] = 1.0
+    h = impulse(100)
     ir48 = ImpulseResponse.load(wav.encode(h, 48000), 48000)
     assert ir48.taps[0] == pytest.approx(10 ** (-18 / 20), rel=1e-6) and ir48.notes == []
     ir96 = ImpulseResponse.load(wav.encode(np.repeat(h, 2), 96000), 96000)
@@ -79,8 +78,7 @@ def test_bad_irs_are_refused_with_a_reason() -> None:
 def test_loading_an_ir_crossfades_instead_of_clicking() -> None:
     rate = 48000
     x = (0.5 * np.sin(2 * np.pi * 220 * np.arange(rate) / rate)).astype(np.float32)
-    h = np.zeros(64, dtype=np.float32)
-    h[0] = -1.0 / 10 ** (-18 / 20)  # an inverting IR: an instant switch would jump by 2·|x|
+    h = impulse(64, -1.0 / 10 ** (-18 / 20))  # an inverting IR: an instant switch would jump by 2·|x|
     cab = Cabinet(rate)
     first = cab.process(x[:10000])
     cab.set_ir(ImpulseResponse.load(wav.encode(h, rate), rate))

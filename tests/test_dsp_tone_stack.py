@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from dsp_helpers import db, stream, tone, tone_level
+from dsp_helpers import db, impulse, stream, tone, tone_level
 from nam_web.dsp.base import in_blocks
 from nam_web.dsp.tone_stack import BASS_HZ, MID_HZ, TREBLE_HZ, ToneKnobs, ToneStack
 from scipy import signal
@@ -40,9 +40,7 @@ def test_each_band_at_its_centre(knob: float) -> None:
 def test_whole_stack_matches_the_cookbook_formula(knobs: ToneKnobs, rate: int) -> None:
     """Streaming response = product of the three biquads (checked against scipy's freqz)."""
     stack = ToneStack(rate, knobs)
-    impulse = np.zeros(rate // 2, dtype=np.float32)
-    impulse[0] = 1.0
-    h = in_blocks(stack.process, impulse, 128)
+    h = in_blocks(stack.process, impulse(rate // 2), 128)
     for frequency in (BASS_HZ, MID_HZ, TREBLE_HZ, 60.0, 5000.0):
         total = 1.0 + 0j
         for s in knobs.sections(rate):
