@@ -23,15 +23,46 @@ _ALIASES = {"LeakyHardTanh": "LeakyHardtanh"}
 _F = np.float32
 
 
+_FAST_A, _FAST_B, _FAST_C, _FAST_D, _FAST_E, _FAST_DE, _ONE = (
+    np.array(v, dtype=_F)  # 0-d arrays: cheaper operands than NumPy scalars (inside Pyodide above all)
+    for v in (2.45550750702956, 0.893229853513558, 0.821226666969744, 2.44506634652299, 0.814642734961073,
+              2.44506634652299 * 0.814642734961073, 1.0)
+)
+_scratch: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
 def fast_tanh(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """NAM's fast tanh: x·(a + a|x| + (b + c|x|)·x²) / (d + (d + x²)·|x + e·x·|x||), float32."""
+    """NAM's fast tanh, x·(a + a|x| + (b + c|x|)·x²) / (d + (d + x²)·|x + e·x·|x||), float32.
+
+    With y = |x| (and 1 + e·y > 0) it is x·P(y)/Q(y), P = ((c·y + b)·y + a)·y + a and
+    Q = (((e·y + 1)·y + d·e)·y + d)·y + d: 16 passes over preallocated scratch (per shape), no
+    temporaries; ``out`` may be ``x``.
+    """
     x = np.asarray(x, dtype=np.float32)
-    ax = np.abs(x)
-    x2 = x * x
-    num = x * (_F(2.45550750702956) + _F(2.45550750702956) * ax
-               + (_F(0.893229853513558) + _F(0.821226666969744) * ax) * x2)
-    den = _F(2.44506634652299) + (_F(2.44506634652299) + x2) * np.abs(x + _F(0.814642734961073) * x * ax)
-    return np.divide(num, den, out=out)
+    out = np.empty_like(x) if out is None else out
+    if x.shape not in _scratch:
+        if len(_scratch) > 16:  # block sizes come and go: keep the cache small
+            _scratch.clear()
+        _scratch[x.shape] = (np.empty_like(x), np.empty_like(x), np.empty_like(x))
+    y, p, q = _scratch[x.shape]
+    multiply, add = np.multiply, np.add
+    np.absolute(x, y)
+    multiply(y, _FAST_E, q)  # Q by Horner in y
+    add(q, _ONE, q)
+    multiply(q, y, q)
+    add(q, _FAST_DE, q)
+    multiply(q, y, q)
+    add(q, _FAST_D, q)
+    multiply(q, y, q)
+    add(q, _FAST_D, q)
+    multiply(y, _FAST_C, p)  # P by Horner in y
+    add(p, _FAST_B, p)
+    multiply(p, y, p)
+    add(p, _FAST_A, p)
+    multiply(p, y, p)
+    add(p, _FAST_A, p)
+    multiply(x, p, out)
+    return np.divide(out, q, out)
 
 
 def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
