@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import AUDIO, MODELS, REFERENCE
 from nam_web import namfile, wav
-from nam_web.errors import NamFileError
+from nam_web.errors import NamFileError, NamWebError
 from nam_web.models import build, parse_config
 from nam_web.models.base import PREWARM_BLOCK, EngineOptions
 from nam_web.models.wavenet import WaveNet
@@ -130,6 +130,29 @@ def test_slim_sizes_pick_channels() -> None:
     small = _load("slimmable_wavenet.nam", slim=0.0)
     assert small.config.layer_arrays[0].channels == 1
     assert small.config.num_weights() < config.num_weights()
+
+
+def test_set_slim_changes_size_live() -> None:
+    """The browser's size knob: set_slim plays what a model loaded at that size plays (settled)."""
+    x = _input("di10")[48000:52096]
+    model = _load("slimmable_wavenet.nam")
+    assert model.slim_breakpoints == pytest.approx((1 / 3, 2 / 3))
+    model.process(x[:1000])
+    for size in (0.2, 0.5, 1.0):
+        model.set_slim(size)
+        assert model.config.layer_arrays[0].channels == [1, 2, 3][int(size * 3) if size < 1 else 2]
+        fresh = _load("slimmable_wavenet.nam", slim=size)
+        np.testing.assert_array_equal(_render(model, x), _render(fresh, x))
+    model = _load("slimmable_wavenet.nam")
+    model.process(x[:100])
+    model.set_slim(0.9)  # same size: nothing changes, the state carries on
+    whole = _load("slimmable_wavenet.nam").process(x[:200])
+    np.testing.assert_array_equal(model.process(x[100:200]), whole[100:])
+    with pytest.raises(NamWebError, match="slim"):
+        model.set_slim(1.5)
+    assert _load("wavenet_a1_standard.nam").slim_breakpoints == ()
+    with pytest.raises(NamWebError, match="not slimmable"):
+        _load("wavenet_a1_standard.nam").set_slim(0.5)
 
 
 def test_fast_tanh_is_close_but_not_exact() -> None:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from nam_web import namfile
-from nam_web.errors import NamFileError
+from nam_web.errors import NamFileError, NamWebError
 from nam_web.models import build, register
 from nam_web.models.base import EngineOptions, Model
 from nam_web.models.wavenet_config import GatingMode, LayerArrayConfig, WaveNetConfig
@@ -324,13 +324,9 @@ class WaveNet(Model):
         self, config: WaveNetConfig, weights: np.ndarray, sample_rate: float | None, options: EngineOptions
     ) -> None:
         self.sample_rate = sample_rate
-        parsed = unpack(config, weights)
-        if config.slimmable:
-            ratio = 1.0 if options.slim is None else float(options.slim)
-            if not 0.0 <= ratio <= 1.0:
-                raise NamFileError(f"slim size {ratio} is outside 0..1", "$.config")
-            config, parsed = slim(config, parsed, ratio)
-        self.config = config
+        self.full_config = config
+        self._full_weights = unpack(config, weights)
+        self._fast_tanh = options.fast_tanh
         self.condition_model: Model | None = None
         if config.condition_dsp is not None:
             # NAM Core slims only the top-level model; the conditioning model always runs full size.
@@ -344,7 +340,18 @@ class WaveNet(Model):
                     f"condition_dsp sample rate {cond_rate} Hz differs from the model's {sample_rate} Hz",
                     "$.config.condition_dsp.sample_rate",
                 )
-        fast = options.fast_tanh
+        ratio = 1.0 if options.slim is None else float(options.slim)
+        if not 0.0 <= ratio <= 1.0:
+            raise NamFileError(f"slim size {ratio} is outside 0..1", "$.config")
+        self._size(ratio)
+
+    def _size(self, ratio: float) -> None:
+        """Bind the layers to the sub-network NAM Core runs at slimmable size ``ratio`` (fresh state)."""
+        config, parsed = self.full_config, self._full_weights
+        if config.slimmable:
+            config, parsed = slim(config, parsed, ratio)
+        self.config = config
+        fast = self._fast_tanh
         self.arrays = [
             _LayerArray(a, w, fast) for a, w in zip(config.layer_arrays, parsed.arrays, strict=True)
         ]
@@ -353,6 +360,22 @@ class WaveNet(Model):
         self.post_convs = [_HeadConv(c) for c in parsed.post_head]
         self._build_head(parsed.head_scale)
         self._plan: _Plan | None = None
+
+    @property
+    def slim_breakpoints(self) -> tuple[float, ...]:
+        """Sizes where some array's channel count changes (NAM: allowed[⌊ratio·n⌋] steps at i/n)."""
+        steps = {i / len(a.slimmable_channels) for a in self.full_config.layer_arrays
+                 if a.slimmable_channels for i in range(1, len(a.slimmable_channels))}
+        return tuple(sorted(steps))
+
+    def set_slim(self, value: float) -> None:
+        if not self.full_config.slimmable:
+            super().set_slim(value)
+        if not 0.0 <= value <= 1.0:
+            raise NamWebError(f"slim must be in [0, 1], got {value}")
+        if self.full_config.slim_channels(value) != [a.channels for a in self.config.layer_arrays]:
+            self._size(value)
+            self.prewarm()
 
     # --- head ------------------------------------------------------------------------------------
 
