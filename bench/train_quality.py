@@ -10,8 +10,9 @@ on the second copy), the same latency (our calibration), the same architecture, 
 pre-emphasised MRSTFT), optimiser settings (Adam 0.004, decay 0.007/epoch, batches of 16 × 8192) and
 the same number of epochs. The official one runs through its full trainer (``nam.train.full.main``)
 in a throwaway venv under /tmp (created on first use: ``torch==2.13.0`` and ``neural-amp-modeler``).
-Both exported models are scored the same way: the whole input through the model from silence, ESR
-on the validation copy. The official package also loads our .nam (and its output is compared).
+Both exported models are scored the same way: the validation copy, with 8192 samples of input
+before it, through the model from silence (the same output as the whole file); ESR on the copy.
+The official package also loads our .nam, and its output is compared with nam_web's engine.
 
     .venv/bin/python bench/train_quality.py [--arch nano] [--epochs 10] [--threads 2]
 """
@@ -32,11 +33,13 @@ sys.path.insert(0, str(ROOT / "py"))
 
 from nam_web import models, namfile, wav  # noqa: E402
 from nam_web.train import signal  # noqa: E402
-from nam_web.train.checks import analyse_files, esr  # noqa: E402
+from nam_web.train.checks import Analysis, analyse_files, esr  # noqa: E402
 
 AMP = ROOT.parent / "shared" / "fixtures" / "models" / "wavenet_a1_standard.nam"
 DELAY = 50
 """Samples of interface latency in the stand-in reamp."""
+CONTEXT = 8192
+"""Samples of input before the validation copy fed to the engine (≥ every WaveNet preset's 4093)."""
 OFFICIAL_PACKAGES = ("torch==2.13.0", "neural-amp-modeler")
 
 _OFFICIAL_DRIVER = r"""
@@ -54,7 +57,8 @@ out = Path(job["outdir"])
 t0 = time.perf_counter()
 main(job["data"], job["model"], job["learning"], out, no_show=True, make_plots=False)
 seconds = time.perf_counter() - t0
-x = torch.from_numpy(wav_to_np(job["input"])).float()
+start, stop = job["window"]
+x = torch.from_numpy(wav_to_np(job["input"])[start:stop]).float()
 
 def run(model):
     model.eval()
@@ -65,7 +69,9 @@ official = init_from_nam(json.loads((out / "model.nam").read_text()))
 np.save(out / "official_prediction.npy", run(official))
 ours = init_from_nam(json.loads(Path(job["ours"]).read_text()))
 np.save(out / "ours_in_official_package.npy", run(ours))
-(out / "timing.json").write_text(json.dumps({"seconds": seconds}))
+with torch.no_grad():
+    levels = {"loudness": ours._metadata_loudness(), "gain": float(ours._metadata_gain())}
+(out / "timing.json").write_text(json.dumps({"seconds": seconds, "ours_metadata_by_official": levels}))
 """
 
 
@@ -99,7 +105,7 @@ def official_python(venv: Path) -> Path:
 
 def train_ours(
     input_path: Path, output_path: Path, arch: str, epochs: int, work: Path
-) -> tuple[Path, float, int]:
+) -> tuple[Path, float, Analysis]:
     from nam_web.train.loop import TrainConfig
     from nam_web.train.pipeline import train_capture
 
@@ -113,7 +119,7 @@ def train_ours(
             f"  ours epoch {r.epoch}: val ESR {r.val_esr:.5f} ({r.seconds:.0f} s)", flush=True
         ),
     )
-    return outcome.model_path, time.perf_counter() - t0, analysis.latency.final
+    return outcome.model_path, time.perf_counter() - t0, analysis
 
 
 def train_official(
@@ -126,7 +132,8 @@ def train_official(
     ours: Path,
     threads: int,
     work: Path,
-) -> float:
+) -> dict:
+    """Train with the official full trainer; its timing and its view of our file's loudness/gain."""
     from nam_web.train.inputs import identify
     from nam_web.train.presets import preset
 
@@ -137,6 +144,7 @@ def train_official(
     rf = 4093
     job = {
         "threads": threads,
+        "window": [lay.validation[0] - CONTEXT, lay.validation[1]],
         "outdir": str(work),
         "input": str(input_path),
         "ours": str(ours),
@@ -171,7 +179,7 @@ def train_official(
     (work / "job.json").write_text(json.dumps(job))
     (work / "driver.py").write_text(_OFFICIAL_DRIVER)
     subprocess.run([str(python), str(work / "driver.py"), str(work / "job.json")], check=True, cwd=work)
-    return json.loads((work / "timing.json").read_text())["seconds"]
+    return json.loads((work / "timing.json").read_text())
 
 
 def main() -> None:
@@ -197,12 +205,13 @@ def main() -> None:
 
     print(f"reamp: {input_path} → {output_path} (A1 Standard amp, {DELAY}-sample delay, −80 dBFS noise)")
     print(f"training ours: {args.arch}, {args.epochs} epochs", flush=True)
-    ours_model, ours_seconds, latency = train_ours(input_path, output_path, args.arch, args.epochs, ours_dir)
+    ours_model, ours_seconds, analysis = train_ours(input_path, output_path, args.arch, args.epochs, ours_dir)
+    latency = analysis.latency.final
     print(
         f"training official (neural-amp-modeler): {args.arch}, {args.epochs} epochs, delay {latency}",
         flush=True,
     )
-    official_seconds = train_official(
+    official = train_official(
         python,
         input_path,
         output_path,
@@ -214,17 +223,22 @@ def main() -> None:
         official_dir,
     )
 
-    analysis = analyse_files(input_path, output_path)
     v0, v1 = analysis.layout.validation
     target = analysis.y[v0:v1]
     engine = models.build(namfile.load(ours_model))
     engine.prewarm()
-    ours_prediction = np.concatenate([engine.process(analysis.x[i : i + 65536]) for i in range(0, v1, 65536)])
-    official_prediction = np.load(official_dir / "official_prediction.npy")
-    ours_in_official = np.load(official_dir / "ours_in_official_package.npy")
-    ours_esr = esr(ours_prediction[v0:v1], target)
-    official_esr = esr(official_prediction[v0:v1], target)
-    parity = float(np.max(np.abs(ours_in_official[:v1] - ours_prediction)))
+    # more input before the validation copy than any preset's receptive field: the same output as
+    # running the whole file from silence, without running the whole file
+    ours_prediction = engine.process(analysis.x[v0 - CONTEXT : v1])[CONTEXT:]
+    official_prediction = np.load(official_dir / "official_prediction.npy")[CONTEXT:]
+    ours_in_official = np.load(official_dir / "ours_in_official_package.npy")[CONTEXT:]
+    ours_esr = esr(ours_prediction, target)
+    official_esr = esr(official_prediction, target)
+    parity = float(np.max(np.abs(ours_in_official - ours_prediction)))
+
+    official_seconds = official["seconds"]
+    meta = namfile.load(ours_model).metadata
+    theirs = official["ours_metadata_by_official"]
 
     print()
     print(f"{'trainer':<28}{'validation ESR':>16}{'wall time (s)':>16}")
@@ -235,6 +249,10 @@ def main() -> None:
         f"time ratio ours/official: {ours_seconds / official_seconds:.2f}"
     )
     print(f"our .nam in the official package vs nam_web's engine: max |difference| {parity:.2e}")
+    print(
+        f"our metadata: loudness {meta['loudness']:.4f} dB, gain {meta['gain']:.4f}; the official package "
+        f"computes {theirs['loudness']:.4f} dB, {theirs['gain']:.4f} for the same file"
+    )
 
 
 if __name__ == "__main__":
