@@ -93,30 +93,38 @@ class LSTMConfig(ModelConfig):
 
 
 class _Cell:
-    """One LSTM layer, laid out for few NumPy calls per sample.
+    """One LSTM layer, laid out for seven NumPy calls per sample.
 
-    Row t of ``rows`` is ``[x_t, h_{t−1}, 1]``; one product ``z = rows[t] · A`` gives the gate
-    pre-activations in the order g, f, i, o (f, i, o scaled by ½), and the step writes h_t straight
-    into row t+1. ``state = [c, tanh g, tanh f, tanh i, tanh o]``, so ``state[:2H] * σ[f, i]`` is
-    one call. Row 0 carries the last hidden state of the previous block.
+    Row t of ``rows`` is ``[x_t, 2·h_{t−1}, 1]``; one product ``z = rows[t] · A`` gives the gate
+    pre-activations in the order g, f, i, o (f, i, o scaled by ½, so σ = ½·(1 + tanh)), and the step
+    writes 2·h_t straight into row t+1. With ``state = [c, tanh g, tanh f, tanh i, tanh o]`` and
+    ``p = 1 + tanh [f, i, o] = 2σ``: ``q = [c, tanh g]·p[f, i]`` is one call and
+    ``c = ½·(q₁ + q₂)`` one small dot; ``2·h = p_o·tanh c``. The factor 2 on h is folded into the
+    weights that read it (here the h rows of A; the next layer's x rows or the head, through
+    ``input_scale``). Row 0 carries the last hidden state of the previous block.
     """
 
-    def __init__(self, w: np.ndarray, b: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> None:
+    def __init__(
+        self, w: np.ndarray, b: np.ndarray, h0: np.ndarray, c0: np.ndarray, input_scale: float = 1.0
+    ) -> None:
         hidden = b.size // 4
         inputs = w.shape[1] - hidden
         i, f, g, o = (slice(k * hidden, (k + 1) * hidden) for k in range(4))
         order = np.r_[g, f, i, o]
         scale = np.concatenate((np.ones(hidden), np.full(3 * hidden, 0.5)))
         gates = np.hstack((w[order], b[order, None])) * scale[:, None]
+        gates[:, :inputs] *= input_scale
+        gates[:, inputs:-1] *= 0.5  # the rows hold 2·h
         self.a = np.ascontiguousarray(gates.T, dtype=np.float32)  # (inputs + H + 1) × 4H
         self.hidden, self.inputs = hidden, inputs
-        self.h0, self.c0 = h0.astype(np.float32), c0.astype(np.float32)
+        self.h0, self.c0 = (2.0 * h0).astype(np.float32), c0.astype(np.float32)
         self.z = np.zeros(4 * hidden, dtype=np.float32)
         self.state = np.zeros(5 * hidden, dtype=np.float32)
-        self.sig = np.zeros(3 * hidden, dtype=np.float32)
-        self.prod = np.zeros(2 * hidden, dtype=np.float32)
+        self.p = np.zeros(3 * hidden, dtype=np.float32)
+        self.q = np.zeros((2, hidden), dtype=np.float32)
         self.tanh_c = np.zeros(hidden, dtype=np.float32)
-        self.half = np.full(3 * hidden, 0.5, dtype=np.float32)
+        self.one = np.array(1.0, dtype=np.float32)
+        self.halves = np.full(2, 0.5, dtype=np.float32)
         self._allocate(PREWARM_BLOCK)
         self.reset()
 
@@ -133,27 +141,25 @@ class _Cell:
         self.state[: self.hidden] = self.c0
 
     def run(self, x: np.ndarray, tanh: Callable[..., Any]) -> np.ndarray:
-        """Step through the rows of ``x`` (frames × inputs); return h_t for each (a view, frames × H)."""
+        """Step through the rows of ``x`` (frames × inputs); return 2·h_t for each (a view, frames × H)."""
         n, hidden = x.shape[0], self.hidden
         if n + 1 > self.rows.shape[0]:
             self._allocate(n)
         rows = self.rows
         rows[:n, : self.inputs] = x
-        z, state, sig, prod, tanh_c, half = self.z, self.state, self.sig, self.prod, self.tanh_c, self.half
+        z, state, p, q, tanh_c, one = self.z, self.state, self.p, self.q, self.tanh_c, self.one
         t_gates, t_fio, c_g = state[hidden:], state[2 * hidden:], state[: 2 * hidden]
-        sig_fi, sig_o = sig[: 2 * hidden], sig[2 * hidden:]
-        c, c_part, g_part = state[:hidden], prod[:hidden], prod[hidden:]
-        a, multiply, add = self.a, np.multiply, np.add
+        p_fi, p_o, c = p[: 2 * hidden], p[2 * hidden:], state[:hidden]
+        q_flat, halves, a, multiply, add = q.reshape(-1), self.halves, self.a, np.multiply, np.add
         # Positional ``out`` arguments: measurably cheaper than keywords at this size.
         for row, h_next in zip(self.row_views[:n], self.h_views[1:n + 1], strict=True):
             row.dot(a, z)
             tanh(z, t_gates)
-            multiply(t_fio, half, sig)
-            add(sig, half, sig)
-            multiply(c_g, sig_fi, prod)
-            add(c_part, g_part, c)
+            add(t_fio, one, p)
+            multiply(c_g, p_fi, q_flat)
+            halves.dot(q, c)
             tanh(c, tanh_c)
-            multiply(sig_o, tanh_c, h_next)
+            multiply(p_o, tanh_c, h_next)
         hs = rows[1:n + 1, self.inputs:-1]
         rows[0, self.inputs:-1] = rows[n, self.inputs:-1]
         return hs
@@ -169,9 +175,11 @@ class LSTM(Model):
         self._tanh = fast_tanh if options.fast_tanh else np.tanh
         w = split_weights(config.weight_layout(), weights)
         cell = ("weight", "bias", "initial_hidden", "initial_cell")  # W, b, h₀, c₀
-        self.cells = [_Cell(*(w[f"lstm{k}.{n}"] for n in cell)) for k in range(config.num_layers)]
+        # Each cell outputs 2·h (see _Cell): the next cell and the head read it at half weight.
+        self.cells = [_Cell(*(w[f"lstm{k}.{n}"] for n in cell), input_scale=1.0 if k == 0 else 0.5)
+                      for k in range(config.num_layers)]
         # Output channel 0 of the head (the one a mono player and NAM Core's render use).
-        self.head_w = w["head.weight"][0].astype(np.float32)
+        self.head_w = (0.5 * w["head.weight"][0]).astype(np.float32)
         self.head_b = np.float32(w["head.bias"][0])
 
     @property
