@@ -47,14 +47,15 @@ def a_weighting(x: torch.Tensor, sample_rate: float = 48_000.0) -> torch.Tensor:
 
 
 def mrstft(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Multi-resolution STFT loss: spectral convergence + L1 of log magnitudes, averaged over resolutions."""
+    """Multi-resolution STFT loss: spectral convergence + L1 of log magnitudes, averaged over resolutions.
+
+    Magnitudes are floored at 1e-4 (power 1e-8) so silence does not dominate the log term.
+    """
     total = pred.new_zeros(())
     for n_fft, hop, win in MRSTFT_RESOLUTIONS:
         window = torch.hann_window(win, device=pred.device, dtype=pred.dtype)
-        mags = [
-            torch.stft(s, n_fft, hop, win, window, return_complex=True).abs().clamp_min(1e-8)
-            for s in (pred, target)
-        ]
+        spectra = [torch.stft(s, n_fft, hop, win, window, return_complex=True) for s in (pred, target)]
+        mags = [torch.sqrt(z.abs().square().clamp_min(1e-8)) for z in spectra]
         convergence = torch.linalg.norm(mags[1] - mags[0]) / torch.linalg.norm(mags[1]).clamp_min(1e-8)
         log_mag = torch.mean(torch.abs(torch.log(mags[1]) - torch.log(mags[0])))
         total = total + convergence + log_mag
