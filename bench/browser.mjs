@@ -154,7 +154,7 @@ async function main() {
         console.log(`${label.padEnd(35)} ${String(block).padStart(5)}  ${(100 * r.load).toFixed(0).padStart(4)} %  ${String(r.underruns).padStart(8)}  `
           + `${r.latencyMs.toFixed(1).padStart(6)} ms (${r.bridgeMs.toFixed(1)} ms)   ${t ? `${(100 * t).toFixed(1).padStart(10)} %` : '         n/a'}  `
           + `${t ? `${(r.load / t).toFixed(1).padStart(10)}x` : ''}`);
-        if (r.load > 0.9 || r.underruns) console.log(`${''.padEnd(42)}-> cannot keep up at block ${block}${block < 1024 ? `: use ${block * 2} or larger` : ''}`);
+        if (r.load > 0.9) console.log(`${''.padEnd(42)}-> too heavy for block ${block}${block < 1024 ? `: use ${block * 2} or larger` : ''}`);
       }
     }
   } finally {

@@ -50,7 +50,7 @@ test('block size shows its latency and keeps playing when changed', async ({ pag
   const rate = await page.evaluate(() => window.namWeb.audio.context.sampleRate);
   for (const block of [512, 1024, 256]) {
     await page.locator('#block').selectOption(String(block));
-    const margin = Number(await page.locator('#margin').inputValue());
+    const margin = await page.evaluate(() => window.namWeb.audio.margin);
     await expect(page.locator('#block-ms')).toHaveText(`+${(1000 * (block + margin) / rate).toFixed(1)} ms`);
     const framesBefore = (await stats(page)).frames;
     await page.waitForTimeout(400);

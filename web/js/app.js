@@ -80,11 +80,19 @@ document.querySelectorAll('.switch input[data-control], select[data-control]').f
 });
 
 // --- audio start, devices, block size ------------------------------------------------------
+const AUTO_MARGIN = { start: 256, step: 256, max: 2048 };
+state.autoMargin = AUTO_MARGIN.start;
+/** Safety buffer (frames): the chosen one, or in "auto" one that grows after dropouts. */
+function margin() {
+  return $('#margin').value === 'auto' ? state.autoMargin : Number($('#margin').value);
+}
+
 function blockText() {
   const rate = audio.context?.sampleRate || 48000;
   const block = Number($('#block').value);
-  const margin = Number($('#margin').value);
-  $('#block-ms').textContent = `+${(1000 * (block + margin) / rate).toFixed(1)} ms`;
+  const extra = margin();
+  $('#block-ms').textContent = `+${(1000 * (block + extra) / rate).toFixed(1)} ms`;
+  $('#margin option[value="auto"]').textContent = `auto (${state.autoMargin})`;
 }
 
 async function startAudio(options = {}) {
@@ -92,10 +100,10 @@ async function startAudio(options = {}) {
   const opts = {
     inputId: $('#input-device').value, outputId: $('#output-device').value,
     channel: Number($('#input-channel').value), block: Number($('#block').value),
-    margin: Number($('#margin').value), latencyHint: 0, ...options,
+    margin: margin(), latencyHint: 0, ...options,
   };
   $('#block').value = String(opts.block);
-  $('#margin').value = String(opts.margin);
+  if (options.margin !== undefined) $('#margin').value = String(opts.margin);
   try {
     setStatus('booting', 'Opening audio input…');
     const context = await audio.start(opts);
@@ -120,8 +128,12 @@ async function stopAudio() {
 }
 
 $('#start').addEventListener('click', () => (audio.running ? stopAudio() : startAudio().catch(() => {})));
-$('#block').addEventListener('change', () => { audio.setBlock(Number($('#block').value), Number($('#margin').value)); blockText(); });
-$('#margin').addEventListener('change', () => { audio.setBlock(Number($('#block').value), Number($('#margin').value)); blockText(); });
+function applyBlock() {
+  audio.setBlock(Number($('#block').value), margin());
+  blockText();
+}
+$('#block').addEventListener('change', () => { state.autoMargin = AUTO_MARGIN.start; applyBlock(); });
+$('#margin').addEventListener('change', applyBlock);
 $('#input-channel').addEventListener('change', () => audio.setChannel(Number($('#input-channel').value)));
 $('#input-device').addEventListener('change', () => audio.running && startAudio().catch(() => {}));
 $('#output-device').addEventListener('change', () => audio.setOutput($('#output-device').value).catch((e) => say(e.message, 'error')));
@@ -169,6 +181,12 @@ async function pollMeters() {
     $('#latency').innerHTML = `${(1000 * lat.total).toFixed(1)}<small> ms</small>`;
     $('#latency').title = `context ${(1000 * lat.base).toFixed(1)} ms + output ${(1000 * lat.output).toFixed(1)} ms + processing ${(1000 * lat.processing).toFixed(1)} ms`;
     const struggling = load > 90 || underruns - state.lastUnderruns > 2;
+    if (underruns > state.lastUnderruns && $('#margin').value === 'auto' && state.autoMargin < AUTO_MARGIN.max
+        && performance.now() - (state.lastGrow || 0) > 1000) {
+      state.autoMargin += AUTO_MARGIN.step; // a dropout: buffer a little more rather than keep crackling
+      state.lastGrow = performance.now();
+      applyBlock();
+    }
     state.lastUnderruns = underruns;
     const block = Number($('#block').value);
     const warning = $('#perf-warning');
@@ -193,7 +211,14 @@ function showSlot(slot, info) {
 }
 
 async function loadIntoSlot(slot, bytes, fileName, libraryId = null) {
-  const info = await engine.call('load_model', { slot, name: fileName }, new Uint8Array(bytes));
+  const before = { kind: $('#status').dataset.state, text: $('#status-text').textContent };
+  setStatus('booting', `Loading ${fileName} into ${slot}…`);
+  let info;
+  try {
+    info = await engine.call('load_model', { slot, name: fileName }, new Uint8Array(bytes));
+  } finally {
+    setStatus(before.kind, before.text);
+  }
   showSlot(slot, info);
   if (libraryId !== null) localStorage.setItem(`nam-web.slot.${slot}`, String(libraryId));
   return info;
