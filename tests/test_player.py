@@ -6,13 +6,13 @@ import json
 
 import numpy as np
 import pytest
-
 from nam_web import wav
 from nam_web.dsp.chain import Chain, ChainSettings
 from nam_web.dsp.levels import ModelLevels
 from nam_web.errors import NamWebError
 from nam_web.models import load
 from nam_web.player import FADE_SECONDS, Player
+
 from tests.conftest import AUDIO, MODELS
 
 RATE = 48000

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from server import packages  # noqa: E402
-from server.app import ISOLATION_HEADERS, Settings, create_app  # noqa: E402
+from server import packages
+from server.app import ISOLATION_HEADERS, Settings, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "node_modules"
