@@ -5,8 +5,9 @@
 // SCRIPT.py: a file name in bench/ or a path to any Python file.
 // The one loader the benchmarks (bench/engine.py, bench/chain.py) and the Pyodide parity tests use:
 // Pyodide from node_modules/pyodide, NumPy from the local wheel folder ($NAM_WEB_PYODIDE_PACKAGES,
-// default ~/.cache/nam-web/pyodide-packages), nam_web from the wheel built from py/ (unpacked into
-// site-packages: the same package CPython runs). Every bench/*.py is copied to /bench (on sys.path);
+// default ~/.cache/nam-web/pyodide-packages; with its pyodide-lock.json, also the libopenblas
+// package that nam_web's WaveNet uses when present, unless NAM_WEB_NO_BLAS is set), nam_web from
+// the wheel built from py/ (unpacked into site-packages: the same package CPython runs). Every bench/*.py is copied to /bench (on sys.path);
 // the current folder is mounted at /work and is the working folder there, so relative paths in
 // the options mean the same on both sides. The script runs as __main__ with sys.argv set; its exit
 // status is this process's.
@@ -31,9 +32,20 @@ const packages = process.env.NAM_WEB_PYODIDE_PACKAGES
   || path.join(os.homedir(), ".cache", "nam-web", "pyodide-packages");
 
 const { loadPyodide } = await import(path.join(root, "node_modules", "pyodide", "pyodide.mjs"));
-const pyodide = await loadPyodide({ indexURL: path.join(root, "node_modules", "pyodide") + path.sep });
-const numpyWheel = fs.readdirSync(packages).find((f) => f.startsWith("numpy-") && f.endsWith(".whl"));
-await pyodide.loadPackage(path.join(packages, numpyWheel), { messageCallback: () => {} });
+const indexURL = path.join(root, "node_modules", "pyodide") + path.sep;
+const lockFile = path.join(packages, "pyodide-lock.json");
+const quiet = { messageCallback: () => {} };
+let pyodide;
+if (fs.existsSync(lockFile)) {  // the folder is a package index: NumPy and, when listed, OpenBLAS
+  pyodide = await loadPyodide({ indexURL, lockFileURL: lockFile, packageBaseUrl: packages + path.sep });
+  const listed = JSON.parse(fs.readFileSync(lockFile, "utf8")).packages;
+  const blas = listed.libopenblas && fs.existsSync(path.join(packages, listed.libopenblas.file_name));
+  await pyodide.loadPackage(blas && !process.env.NAM_WEB_NO_BLAS ? ["numpy", "libopenblas"] : ["numpy"], quiet);
+} else {
+  pyodide = await loadPyodide({ indexURL });
+  const numpyWheel = fs.readdirSync(packages).find((f) => f.startsWith("numpy-") && f.endsWith(".whl"));
+  await pyodide.loadPackage(path.join(packages, numpyWheel), quiet);
+}
 const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
 pyodide.unpackArchive(new Uint8Array(fs.readFileSync(wheel)), "wheel", { extractDir: sitePackages });
 pyodide.FS.mkdirTree("/bench");

@@ -27,9 +27,11 @@ post-stack head and a conditioning model take the general path of the same desig
 
 from __future__ import annotations
 
+import ctypes
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -64,6 +66,40 @@ def _einsum(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
 
 product: Callable[[np.ndarray, np.ndarray, np.ndarray], None] = _einsum if ON_WASM else _matmul
 """out = w @ x: BLAS matmul in CPython; einsum in Pyodide, whose matmul has no BLAS and slows with N."""
+
+
+def _openblas_sgemm() -> Callable[..., None] | None:
+    """Inside Pyodide, OpenBLAS's ``cblas_sgemm`` when the libopenblas package is loaded, else None."""
+    if not ON_WASM:
+        return None
+    try:
+        return ctypes.CDLL("libopenblas.so").cblas_sgemm
+    except OSError:
+        return None
+
+
+SGEMM = _openblas_sgemm()
+"""Pyodide's OpenBLAS sgemm (optional): faster than einsum on the layer products there."""
+
+
+def bound_product(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> Callable[[], object]:
+    """``out = w @ x`` on these fixed buffers as a call without arguments, prepared once per block
+    size: OpenBLAS sgemm through ctypes (arguments converted once) when :data:`SGEMM` is loaded,
+    else :data:`product`'s choice. Row-major 2-D views with unit column stride."""
+    if SGEMM is None:
+        if ON_WASM:
+            return partial(np.einsum, "ij,jk->ik", w, x, out=out)
+        return partial(np.matmul, w, x, out=out)
+    assert w.flags.c_contiguous and x.strides[1] == out.strides[1] == w.itemsize
+    (m, k), n = w.shape, x.shape[1]
+    row_major, no_trans, one, zero = 101, 111, ctypes.c_float(1.0), ctypes.c_float(0.0)
+    pointer = ctypes.c_void_p
+    return partial(
+        SGEMM, row_major, no_trans, no_trans, m, n, k,
+        one, pointer(w.ctypes.data), k,
+        pointer(x.ctypes.data), x.strides[0] // x.itemsize,
+        zero, pointer(out.ctypes.data), out.strides[0] // out.itemsize,
+    )  # fmt: skip
 
 
 def _with_bias(conv: Conv) -> np.ndarray:
@@ -313,8 +349,8 @@ class _Plan:
     head_out: list[np.ndarray | None]
     x_scratch: list[list[np.ndarray | None]]
     """Per layer: where its input goes when a conv pre-FiLM needs it outside the history, else None."""
-    lean: list[list[tuple[np.ndarray, ...] | None]]
-    """Per plain layer: (taps destination in S, its rows of S, a, [a; 1], residual scratch)."""
+    lean: list[list[tuple | None]]
+    """Per plain layer: (taps destination in S, the conv product, a, the 1×1 product, residual scratch)."""
 
 
 class WaveNet(Model):
@@ -364,8 +400,12 @@ class WaveNet(Model):
     @property
     def slim_breakpoints(self) -> tuple[float, ...]:
         """Sizes where some array's channel count changes (NAM: allowed[⌊ratio·n⌋] steps at i/n)."""
-        steps = {i / len(a.slimmable_channels) for a in self.full_config.layer_arrays
-                 if a.slimmable_channels for i in range(1, len(a.slimmable_channels))}
+        steps = {
+            i / len(a.slimmable_channels)
+            for a in self.full_config.layer_arrays
+            if a.slimmable_channels
+            for i in range(1, len(a.slimmable_channels))
+        }
         return tuple(sorted(steps))
 
     def set_slim(self, value: float) -> None:
@@ -481,13 +521,13 @@ class WaveNet(Model):
                 history = layer.history
                 if lean is None:
                     layer.run(inputs[li], stack, plan.slots[ai][li], plan.scratch[ai], inputs[li + 1], n)
-                else:  # the common layer, written out: 5 NumPy calls
-                    taps_into, stack_rows, a, a1, residual = lean
+                else:  # the common layer, written out: 5 calls
+                    taps_into, conv, a, mix, residual = lean
                     start = history.pos - history.lookback
                     np.copyto(taps_into, history.all_taps[:, :, start : start + n])
-                    product(layer.w_in, stack_rows, a)
+                    conv()
                     layer.activation(a)
-                    product(layer.w_1x1, a1, residual)
+                    mix()
                     np.add(inputs[li], residual, out=inputs[li + 1])
                 history.end(advance)
             layer_input = plan.carries[ai]
@@ -576,7 +616,9 @@ class WaveNet(Model):
 def _lean_views(layer: _Layer, stack: np.ndarray, slot: np.ndarray, scratch: _Scratch, n: int) -> tuple:
     rows = layer.cond + 1 + layer.kernel * layer.channels
     taps_into = stack[layer.cond + 1 : rows].reshape(layer.kernel, layer.channels, n)
-    return taps_into, stack[:rows], slot[: layer.bottleneck], slot, scratch.residual[: layer.channels]
+    a, residual = slot[: layer.bottleneck], scratch.residual[: layer.channels]
+    conv = bound_product(layer.w_in, stack[:rows], a)
+    return taps_into, conv, a, bound_product(layer.w_1x1, slot, residual), residual
 
 
 def _channels(model: Model, x: np.ndarray) -> np.ndarray:
