@@ -91,16 +91,19 @@ def pyodide_missing() -> str | None:
 
 
 def run_script_in_pyodide(
-    script: str, args: list[str], cwd: Path, timeout: float
+    script: str, args: list[str], cwd: Path, timeout: float, blas: bool = True
 ) -> subprocess.CompletedProcess:
     """Run ``bench/<script> args`` inside Pyodide under Node (bench/pyodide_run.mjs); ``cwd`` is
-    the working folder on both sides. The nam_web wheel is built from py/ (cached by source hash)."""
+    the working folder on both sides. The nam_web wheel is built from py/ (cached by source hash).
+    ``blas=False`` leaves Pyodide's OpenBLAS unloaded (NumPy-only engines)."""
     from server.wheel import build_wheel
 
     wheel = build_wheel(Path.home() / ".cache" / "nam-web" / "wheels")
+    env = {**os.environ, **({} if blas else {"NAM_WEB_NO_BLAS": "1"})}
     return subprocess.run(
         ["node", str(ROOT / "bench" / "pyodide_run.mjs"), str(wheel), script, *args],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -108,7 +111,9 @@ def run_script_in_pyodide(
     )
 
 
-def run_in_pyodide(job: dict, workdir: Path, timeout: float) -> subprocess.CompletedProcess:
+def run_in_pyodide(
+    job: dict, workdir: Path, timeout: float, blas: bool = True
+) -> subprocess.CompletedProcess:
     """Run ``job`` (see :func:`run_job`) inside Pyodide. Its models are copied into ``workdir``;
     a render's input and outputs must lie in ``workdir``."""
     inside = {**job, "models": []}
@@ -120,7 +125,7 @@ def run_in_pyodide(job: dict, workdir: Path, timeout: float) -> subprocess.Compl
         inside["input"] = os.path.relpath(job["input"], workdir)
         inside["outputs"] = [os.path.relpath(o, workdir) for o in job["outputs"]]
     (workdir / "job.json").write_text(json.dumps(inside))
-    return run_script_in_pyodide("engine.py", ["--job", "job.json"], workdir, timeout)
+    return run_script_in_pyodide("engine.py", ["--job", "job.json"], workdir, timeout, blas)
 
 
 def run_job(job: dict) -> None:
@@ -128,6 +133,9 @@ def run_job(job: dict) -> None:
     factor and NAM Core wasm's ("theirs", when ``nam_wasm``); "render": play ``input`` (raw float32)
     through each model (loaded, prewarmed) in ``block``-sample blocks into ``outputs``."""
     if job["task"] == "render":
+        from nam_web.models.wavenet import SGEMM
+
+        print(json.dumps({"sgemm": SGEMM is not None}))
         x = np.fromfile(job["input"], dtype=np.float32)
         block = job["block"]
         for model_path, output in zip(job["models"], job["outputs"], strict=True):

@@ -27,7 +27,9 @@ TOLERANCE = 3e-5
 differ by 2.6e-5 on it)."""
 
 
-def test_pyodide_output_equals_cpython() -> None:
+@pytest.mark.parametrize("blas", [True, False], ids=["openblas", "numpy-only"])
+def test_pyodide_output_equals_cpython(blas: bool) -> None:
+    """With Pyodide's OpenBLAS loaded (when the package folder has it) and without."""
     reason = pyodide_missing()
     if reason:
         pytest.skip(reason)
@@ -38,8 +40,10 @@ def test_pyodide_output_equals_cpython() -> None:
         outputs = [str(work / f"{i}.f32") for i in range(len(CASES))]
         job = {"task": "render", "models": [str(MODELS / m) for m in CASES], "input": str(work / "input.f32"),
                "block": BLOCK, "outputs": outputs}
-        result = run_in_pyodide(job, work, timeout=120)
+        result = run_in_pyodide(job, work, timeout=120, blas=blas)
         assert result.returncode == 0, result.stderr[-2000:]
+        if not blas:
+            assert '{"sgemm": false}' in result.stdout
         for name, out in zip(CASES, outputs, strict=True):
             model = load(MODELS / name)
             expected = np.concatenate([model.process(x[i:i + BLOCK]) for i in range(0, x.size, BLOCK)])
