@@ -23,12 +23,26 @@ _ALIASES = {"LeakyHardTanh": "LeakyHardtanh"}
 _F = np.float32
 
 
-_FAST_A, _FAST_B, _FAST_C, _FAST_D, _FAST_E, _FAST_DE, _ONE = (
-    np.array(v, dtype=_F)  # 0-d arrays: cheaper operands than NumPy scalars (inside Pyodide above all)
-    for v in (2.45550750702956, 0.893229853513558, 0.821226666969744, 2.44506634652299, 0.814642734961073,
-              2.44506634652299 * 0.814642734961073, 1.0)
-)
+def _coefficients(*values: float) -> tuple[np.ndarray, ...]:
+    """Polynomial coefficients, highest power first, as 0-d float32 arrays: cheaper ufunc operands
+    than NumPy scalars (inside Pyodide above all)."""
+    return tuple(np.array(v, dtype=_F) for v in values)
+
+
+_A, _B, _C = 2.45550750702956, 0.893229853513558, 0.821226666969744  # NAM's fast tanh constants
+_D, _E = 2.44506634652299, 0.814642734961073
+_FAST_NUM = _coefficients(_C, _B, _A, _A)
+_FAST_DEN = _coefficients(_E, 1.0, _D * _E, _D, _D)
 _scratch: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _horner(y: np.ndarray, coefficients: tuple[np.ndarray, ...], out: np.ndarray) -> None:
+    """out ← the polynomial in y, in place (2 passes per degree)."""
+    np.multiply(y, coefficients[0], out)
+    for c in coefficients[1:-1]:
+        np.add(out, c, out)
+        np.multiply(out, y, out)
+    np.add(out, coefficients[-1], out)
 
 
 def fast_tanh(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -44,25 +58,12 @@ def fast_tanh(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         if len(_scratch) > 16:  # block sizes come and go: keep the cache small
             _scratch.clear()
         _scratch[x.shape] = (np.empty_like(x), np.empty_like(x), np.empty_like(x))
-    y, p, q = _scratch[x.shape]
-    multiply, add = np.multiply, np.add
+    y, num, den = _scratch[x.shape]
     np.absolute(x, y)
-    multiply(y, _FAST_E, q)  # Q by Horner in y
-    add(q, _ONE, q)
-    multiply(q, y, q)
-    add(q, _FAST_DE, q)
-    multiply(q, y, q)
-    add(q, _FAST_D, q)
-    multiply(q, y, q)
-    add(q, _FAST_D, q)
-    multiply(y, _FAST_C, p)  # P by Horner in y
-    add(p, _FAST_B, p)
-    multiply(p, y, p)
-    add(p, _FAST_A, p)
-    multiply(p, y, p)
-    add(p, _FAST_A, p)
-    multiply(x, p, out)
-    return np.divide(out, q, out)
+    _horner(y, _FAST_DEN, den)
+    _horner(y, _FAST_NUM, num)
+    np.multiply(x, num, out)
+    return np.divide(out, den, out)
 
 
 def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
