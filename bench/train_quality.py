@@ -8,13 +8,15 @@ realistic noise floor (−80 dBFS white noise plus −90 dBFS mains hum).
 Both trainers get the same data split (our layout: train between the validation copies, validate
 on the second copy), the same latency (our calibration), the same architecture, loss (MSE + 2e-4 ×
 pre-emphasised MRSTFT), optimiser settings (Adam 0.004, decay 0.007/epoch, batches of 16 × 8192) and
-the same number of epochs. The official one runs through its full trainer (``nam.train.full.main``)
-in a throwaway venv under /tmp (created on first use: ``torch==2.13.0`` and ``neural-amp-modeler``).
+the same number of epochs, and each runs with several seeds (early epochs depend a lot on the
+initial weights); the medians are compared. The official one runs through its full trainer
+(``nam.train.full.main``) in a throwaway venv under /tmp (created on first use: ``torch==2.13.0``
+and ``neural-amp-modeler``).
 Both exported models are scored the same way: the validation copy, with 8192 samples of input
 before it, through the model from silence (the same output as the whole file); ESR on the copy.
 The official package also loads our .nam, and its output is compared with nam_web's engine.
 
-    .venv/bin/python bench/train_quality.py [--arch nano] [--epochs 10] [--threads 2]
+    .venv/bin/python bench/train_quality.py [--arch nano] [--epochs 10] [--seeds 3] [--threads 1]
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from nam.data import wav_to_np
 
 job = json.loads(Path(sys.argv[1]).read_text())
 torch.set_num_threads(job["threads"])
-torch.manual_seed(0)
+torch.manual_seed(job["seed"])
 out = Path(job["outdir"])
 t0 = time.perf_counter()
 main(job["data"], job["model"], job["learning"], out, no_show=True, make_plots=False)
@@ -104,7 +106,7 @@ def official_python(venv: Path) -> Path:
 
 
 def train_ours(
-    input_path: Path, output_path: Path, arch: str, epochs: int, work: Path
+    input_path: Path, output_path: Path, arch: str, epochs: int, seed: int, work: Path
 ) -> tuple[Path, float, Analysis]:
     from nam_web.train.loop import TrainConfig
     from nam_web.train.pipeline import train_capture
@@ -113,7 +115,7 @@ def train_ours(
     t0 = time.perf_counter()
     outcome = train_capture(
         analysis,
-        TrainConfig(arch=arch, epochs=epochs),
+        TrainConfig(arch=arch, epochs=epochs, seed=seed),
         work,
         on_epoch=lambda r: print(
             f"  ours epoch {r.epoch}: val ESR {r.val_esr:.5f} ({r.seconds:.0f} s)", flush=True
@@ -131,6 +133,7 @@ def train_official(
     latency: int,
     ours: Path,
     threads: int,
+    seed: int,
     work: Path,
 ) -> dict:
     """Train with the official full trainer; its timing and its view of our file's loudness/gain."""
@@ -144,6 +147,7 @@ def train_official(
     rf = 4093
     job = {
         "threads": threads,
+        "seed": seed,
         "window": [lay.validation[0] - CONTEXT, lay.validation[1]],
         "outdir": str(work),
         "input": str(input_path),
@@ -182,35 +186,20 @@ def train_official(
     return json.loads((work / "timing.json").read_text())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--arch", default="nano", choices=("standard", "lite", "feather", "nano"))
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=2, help="torch threads for each trainer")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/nam-web-bench-train"))
-    parser.add_argument("--official-venv", type=Path, default=Path("/tmp/nam-official-venv"))
-    args = parser.parse_args()
-    import torch
-
-    torch.set_num_threads(args.threads)
-    args.work.mkdir(parents=True, exist_ok=True)
-    input_path, output_path = make_reamp(args.work)
-    python = official_python(args.official_venv)
-    ours_dir = args.work / f"ours-{args.arch}-{args.epochs}"
-    official_dir = args.work / f"official-{args.arch}-{args.epochs}"
+def run_seed(args: argparse.Namespace, python: Path, input_path: Path, output_path: Path, seed: int) -> dict:
+    """Both trainers with one seed; their validation ESRs and wall times, and the export checks."""
+    ours_dir = args.work / f"ours-{args.arch}-{args.epochs}-seed{seed}"
+    official_dir = args.work / f"official-{args.arch}-{args.epochs}-seed{seed}"
     for d in (ours_dir, official_dir):
         if d.exists():
             subprocess.run(["rm", "-rf", str(d)], check=True)
         d.mkdir()
-
-    print(f"reamp: {input_path} → {output_path} (A1 Standard amp, {DELAY}-sample delay, −80 dBFS noise)")
-    print(f"training ours: {args.arch}, {args.epochs} epochs", flush=True)
-    ours_model, ours_seconds, analysis = train_ours(input_path, output_path, args.arch, args.epochs, ours_dir)
-    latency = analysis.latency.final
-    print(
-        f"training official (neural-amp-modeler): {args.arch}, {args.epochs} epochs, delay {latency}",
-        flush=True,
+    print(f"seed {seed}: training ours ({args.arch}, {args.epochs} epochs)", flush=True)
+    ours_model, ours_seconds, analysis = train_ours(
+        input_path, output_path, args.arch, args.epochs, seed, ours_dir
     )
+    latency = analysis.latency.final
+    print(f"seed {seed}: training official (neural-amp-modeler, delay {latency})", flush=True)
     official = train_official(
         python,
         input_path,
@@ -220,9 +209,9 @@ def main() -> None:
         latency,
         ours_model,
         args.threads,
+        seed,
         official_dir,
     )
-
     v0, v1 = analysis.layout.validation
     target = analysis.y[v0:v1]
     engine = models.build(namfile.load(ours_model))
@@ -232,27 +221,68 @@ def main() -> None:
     ours_prediction = engine.process(analysis.x[v0 - CONTEXT : v1])[CONTEXT:]
     official_prediction = np.load(official_dir / "official_prediction.npy")[CONTEXT:]
     ours_in_official = np.load(official_dir / "ours_in_official_package.npy")[CONTEXT:]
-    ours_esr = esr(ours_prediction, target)
-    official_esr = esr(official_prediction, target)
-    parity = float(np.max(np.abs(ours_in_official - ours_prediction)))
-
-    official_seconds = official["seconds"]
     meta = namfile.load(ours_model).metadata
-    theirs = official["ours_metadata_by_official"]
+    result = {
+        "seed": seed,
+        "ours_esr": esr(ours_prediction, target),
+        "official_esr": esr(official_prediction, target),
+        "ours_seconds": ours_seconds,
+        "official_seconds": official["seconds"],
+        "parity": float(np.max(np.abs(ours_in_official - ours_prediction))),
+        "loudness": (meta["loudness"], official["ours_metadata_by_official"]["loudness"]),
+        "gain": (meta["gain"], official["ours_metadata_by_official"]["gain"]),
+    }
+    print(
+        f"seed {seed}: ESR ours {result['ours_esr']:.5f} ({ours_seconds:.0f} s), "
+        f"official {result['official_esr']:.5f} ({official['seconds']:.0f} s)",
+        flush=True,
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--arch", default="nano", choices=("standard", "lite", "feather", "nano"))
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument(
+        "--seeds", type=int, default=3, help="runs per trainer (seeds 0, 1, …); medians compared"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for each trainer")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/nam-web-bench-train"))
+    parser.add_argument("--official-venv", type=Path, default=Path("/tmp/nam-official-venv"))
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    args.work.mkdir(parents=True, exist_ok=True)
+    input_path, output_path = make_reamp(args.work)
+    python = official_python(args.official_venv)
+    print(f"reamp: {input_path} → {output_path} (A1 Standard amp, {DELAY}-sample delay, −80 dBFS noise)")
+    runs = [run_seed(args, python, input_path, output_path, seed) for seed in range(args.seeds)]
 
     print()
-    print(f"{'trainer':<28}{'validation ESR':>16}{'wall time (s)':>16}")
-    print(f"{'nam-web':<28}{ours_esr:>16.5f}{ours_seconds:>16.1f}")
-    print(f"{'neural-amp-modeler (full)':<28}{official_esr:>16.5f}{official_seconds:>16.1f}")
+    print(f"{args.arch}, {args.epochs} epochs, {args.threads} torch thread(s) each, {len(runs)} seed(s)")
+    print(f"{'seed':<6}{'ESR nam-web':>14}{'ESR official':>14}{'time nam-web':>14}{'time official':>15}")
+    for r in runs:
+        print(
+            f"{r['seed']:<6}{r['ours_esr']:>14.5f}{r['official_esr']:>14.5f}"
+            f"{r['ours_seconds']:>13.0f}s{r['official_seconds']:>14.0f}s"
+        )
+    ours = float(np.median([r["ours_esr"] for r in runs]))
+    theirs = float(np.median([r["official_esr"] for r in runs]))
+    ours_t = float(np.median([r["ours_seconds"] for r in runs]))
+    theirs_t = float(np.median([r["official_seconds"] for r in runs]))
+    print(f"{'median':<6}{ours:>14.5f}{theirs:>14.5f}{ours_t:>13.0f}s{theirs_t:>14.0f}s")
     print(
-        f"ESR ratio ours/official: {ours_esr / official_esr:.3f} (≤ 1 means ours is as good or better); "
-        f"time ratio ours/official: {ours_seconds / official_seconds:.2f}"
+        f"ESR ratio nam-web/official (medians): {ours / theirs:.3f} (≤ 1: ours is as good or better); "
+        f"time ratio: {ours_t / theirs_t:.2f}"
     )
-    print(f"our .nam in the official package vs nam_web's engine: max |difference| {parity:.2e}")
     print(
-        f"our metadata: loudness {meta['loudness']:.4f} dB, gain {meta['gain']:.4f}; the official package "
-        f"computes {theirs['loudness']:.4f} dB, {theirs['gain']:.4f} for the same file"
+        f"our .nam in the official package vs nam_web's engine: max |difference| "
+        f"{max(r['parity'] for r in runs):.2e}"
     )
+    worst = max(max(abs(a - b) for a, b in (r["loudness"], r["gain"])) for r in runs)
+    print(f"our loudness/gain metadata vs the official package's computation: max |difference| {worst:.1e}")
 
 
 if __name__ == "__main__":
