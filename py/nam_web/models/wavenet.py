@@ -76,7 +76,7 @@ def _openblas_sgemm() -> Callable[..., None] | None:
         return None
     try:
         return ctypes.CDLL("libopenblas.so").cblas_sgemm
-    except OSError:
+    except (OSError, AttributeError):  # not loaded, or a build without CBLAS
         return None
 
 
