@@ -63,6 +63,7 @@ export class AudioIO {
     this.stream.getTracks().forEach((t) => t.stop());
     await this.context.close();
     this.context = null;
+    await this.engine.request('stop');
   }
 
   /** Output frames the worklet keeps queued: one processing block plus the safety buffer. */

@@ -6,13 +6,18 @@ import { bootNamWeb } from './pyodide-boot.js';
 
 const pending = [];
 let handle = (msg) => pending.push(msg);
-self.onmessage = (e) => handle(e.data); // before any await, or early messages are lost
+let mailbox = new Int32Array(1); // requests posted but not yet handled (shared with the page)
+self.onmessage = (e) => { // set before any await, or early messages are lost
+  if (e.data.mailbox) mailbox = new Int32Array(e.data.mailbox);
+  else handle(e.data);
+};
 
 let pyodide = null;
 let player = null;
 let audio = null; // {inRing, outRing, stats, block, inBuf, outBuf}
 const MAX_FRAMES = 8192;
 const STALE_FRAMES = 2048; // input backlog (frames) dropped after a long request
+const MAILBOX_POLL_MS = 5; // longest sleep before looking for requests when no audio arrives
 
 function post(msg) { self.postMessage(msg); }
 
@@ -39,6 +44,7 @@ function pythonError(err) {
 
 // --- requests from the page -------------------------------------------------------------
 function onRequest(msg) {
+  Atomics.sub(mailbox, 0, 1);
   if (audio) Atomics.store(audio.stats, STAT.BUSY, 1);
   try {
     const result = methods[msg.method](msg.args || {}, msg.payload);
@@ -74,6 +80,7 @@ const methods = {
     return JSON.parse(player.describe());
   },
   setBlock({ block }) { audio.block = block; return block; },
+  stop() { audio = null; return null; }, // the audio loop ends; models and settings stay
   call({ name, kwargs }, payload) {
     // Generic call into nam_web.player.Player: kwargs is JSON-able, payload bytes (Uint8Array).
     const fn = player[name];
@@ -95,20 +102,20 @@ async function runLoop(a) {
   let audioFrames = 0;
   let worst = 0;
   let windowStart = performance.now();
-  let lastYield = windowStart;
   const process = player.process_into;
+  await yieldToEvents(); // let the request that started us answer first: the loop below blocks
   while (audio === a) {
+    if (Atomics.load(mailbox, 0) > 0) { // a request is waiting: let onmessage run
+      await yieldToEvents();
+      continue;
+    }
     const block = a.block;
-    let avail = inRing.available();
+    const avail = inRing.available();
     if (avail < block) {
-      const seen = Atomics.load(inRing.index, 0);
-      if (inRing.available() < block) {
-        const wait = Atomics.waitAsync(inRing.index, 0, seen, 100);
-        if (wait.async) await wait.value;
-        lastYield = performance.now();
-        continue;
-      }
-      avail = inRing.available();
+      // Sleep until the worklet writes (it notifies every render quantum); wake up now and then
+      // to look at the mailbox. A blocking wait wakes faster than Atomics.waitAsync.
+      Atomics.wait(inRing.index, 0, Atomics.load(inRing.index, 0), MAILBOX_POLL_MS);
+      continue;
     }
     let n = Math.min(avail - (avail % block), MAX_FRAMES - (MAX_FRAMES % block), outRing.space() - (outRing.space() % block));
     if (n <= 0) { await yieldToEvents(); continue; }
@@ -131,7 +138,6 @@ async function runLoop(a) {
       Atomics.store(stats, STAT.LOAD_MAX_PPM, Math.round(1e6 * worst));
       busy = 0; audioFrames = 0; worst = 0; windowStart = now;
     }
-    if (now - lastYield > 20) { await yieldToEvents(); lastYield = performance.now(); }
   }
 }
 

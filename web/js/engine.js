@@ -2,6 +2,10 @@
 export class Engine {
   constructor({ onProgress, onReady, onFatal }) {
     this.worker = new Worker('/js/engine-worker.js', { type: 'module' });
+    // Requests waiting for the worker: its audio loop sleeps in Atomics.wait and only yields to its
+    // event loop (to receive them) when this count is above zero.
+    this.mailbox = new Int32Array(new SharedArrayBuffer(4));
+    this.worker.postMessage({ mailbox: this.mailbox.buffer });
     this.nextId = 1;
     this.waiting = new Map();
     this.worker.onerror = (e) => onFatal(`The engine worker failed to start (${e.message || 'no details'}). `
@@ -22,6 +26,7 @@ export class Engine {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
+      Atomics.add(this.mailbox, 0, 1);
       this.worker.postMessage({ id, method, args, payload }, transfer);
     });
   }
