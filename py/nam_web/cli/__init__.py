@@ -34,12 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     except NamWebError as exc:
         print(f"nam-web {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"nam-web {args.command}: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:  # `nam-web info … | head`: the reader left; that is not an error
         sys.stderr.close()
         return 0
+    except OSError as exc:  # an output that cannot be written, a disk that is full…
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"nam-web {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"nam-web {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
