@@ -50,16 +50,18 @@ def mrstft(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Multi-resolution STFT loss: spectral convergence + L1 of log magnitudes, averaged over resolutions.
 
     Magnitudes are floored at 1e-4 (power 1e-8) so silence does not dominate the log term.
+    Resolutions whose FFT is longer than the signal are left out (0 when none fits).
     """
     total = pred.new_zeros(())
-    for n_fft, hop, win in MRSTFT_RESOLUTIONS:
+    resolutions = [r for r in MRSTFT_RESOLUTIONS if r[0] // 2 < pred.shape[-1]]
+    for n_fft, hop, win in resolutions:
         window = torch.hann_window(win, device=pred.device, dtype=pred.dtype)
         spectra = [torch.stft(s, n_fft, hop, win, window, return_complex=True) for s in (pred, target)]
         mags = [torch.sqrt(z.abs().square().clamp_min(1e-8)) for z in spectra]
         convergence = torch.linalg.norm(mags[1] - mags[0]) / torch.linalg.norm(mags[1]).clamp_min(1e-8)
         log_mag = torch.mean(torch.abs(torch.log(mags[1]) - torch.log(mags[0])))
         total = total + convergence + log_mag
-    return total / len(MRSTFT_RESOLUTIONS)
+    return total / max(len(resolutions), 1)
 
 
 @dataclass(frozen=True)
