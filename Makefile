@@ -5,14 +5,14 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8765
 
-.PHONY: serve test install install-python install-node install-browser lint pytest browser-test bench bench-browser clean
+.PHONY: serve test install install-python install-node install-pyodide-extra install-browser lint pytest browser-test bench bench-browser clean
 
 serve: install
 	$(PY) -m server --host $(HOST) --port $(PORT)
 
 test: install install-browser lint pytest browser-test
 
-install: install-python install-node
+install: install-python install-node install-pyodide-extra
 
 install-python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -25,6 +25,11 @@ install-node: node_modules/.installed
 node_modules/.installed: package.json
 	npm install --no-audit --no-fund
 	touch $@
+
+# micropip for a local Pyodide package folder: pure Python, from PyPI, the version npm's Pyodide
+# lock names, into ~/.cache/nam-web/pyodide-extra (kept once there; see server/packages.py).
+install-pyodide-extra: install-python install-node
+	$(PY) -m server.packages
 
 # Debian's chromium for the Playwright tests (Playwright's own browser download cannot work here).
 install-browser:

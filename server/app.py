@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
 
 from server import packages, training
 from server.static import file_response, safe_path
@@ -37,6 +37,8 @@ class Settings:
     web_dir: Path = ROOT / "web"
     node_modules: Path = ROOT / "node_modules"
     package_folder: Path | None = field(default_factory=packages.local_folder)
+    extra_package_folder: Path = packages.EXTRA_DIR
+    """micropip from PyPI, served next to the local folder's packages (``make install`` fills it)."""
     wheel_cache: Path = Path.home() / ".cache" / "nam-web" / "wheels"
 
 
@@ -79,8 +81,9 @@ def _add_pyodide(app: FastAPI, settings: Settings) -> None:
         return file_response(request, safe_path(pyscript_dir, path), VERSIONED)
 
     if index.folder is not None:
-        folder = index.folder
-        lock = packages.lock_bytes(pyodide_dir / "pyodide-lock.json", folder)
+        folders = [index.folder, settings.extra_package_folder]
+        files = packages.package_files(folders)
+        lock = packages.lock_bytes(pyodide_dir / "pyodide-lock.json", folders)
 
         @app.get("/pyodide-packages/pyodide-lock.json", include_in_schema=False)
         def package_lock() -> Response:
@@ -88,7 +91,10 @@ def _add_pyodide(app: FastAPI, settings: Settings) -> None:
 
         @app.get("/pyodide-packages/{path:path}", include_in_schema=False)
         def package_file(path: str, request: Request) -> Response:
-            return file_response(request, safe_path(folder, path), VERSIONED)
+            served = files.get(packages.package_name(path))
+            if served is None or served.name != path:
+                raise HTTPException(404, f"not found: {path}")
+            return file_response(request, served, VERSIONED)
 
 
 def _add_nam_web_wheel(app: FastAPI, settings: Settings) -> None:

@@ -28,12 +28,21 @@ def fake_folder(tmp_path: Path) -> Path:
     return folder
 
 
+def fake_extra(tmp_path: Path) -> Path:
+    """Where ``make install`` puts micropip from PyPI."""
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "micropip-0.11.0-py3-none-any.whl").write_bytes(b"micropip from PyPI")
+    return extra
+
+
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     if not (NODE_MODULES / "pyodide" / "package.json").exists():
         pytest.skip("npm install has not run (node_modules/pyodide missing)")
     tmp = tmp_path_factory.mktemp("server")
-    settings = Settings(package_folder=fake_folder(tmp), wheel_cache=tmp / "wheels")
+    settings = Settings(package_folder=fake_folder(tmp), extra_package_folder=fake_extra(tmp),
+                        wheel_cache=tmp / "wheels")
     return TestClient(create_app(settings))
 
 
@@ -74,9 +83,12 @@ def test_config_and_lock_describe_the_local_folder(client: TestClient) -> None:
     assert config["packages"]["source"] == "local"
     assert config["pyodide"]["version"] == "0.29.3"
     lock = client.get("/pyodide-packages/pyodide-lock.json").json()
-    assert set(lock["packages"]) == {"numpy", "libopenblas"}
+    assert set(lock["packages"]) == {"numpy", "libopenblas", "micropip"}
     assert lock["packages"]["numpy"]["sha256"] == hashlib.sha256(b"not really a wheel").hexdigest()
+    assert lock["packages"]["micropip"]["sha256"] == hashlib.sha256(b"micropip from PyPI").hexdigest()
     assert client.get("/pyodide-packages/libopenblas-0.3.26.zip").content == b"blas"
+    assert client.get("/pyodide-packages/micropip-0.11.0-py3-none-any.whl").content == b"micropip from PyPI"
+    assert client.get("/pyodide-packages/..%2Fextra/micropip-0.11.0-py3-none-any.whl").status_code == 404
     wheel = client.get(config["wheel"])
     assert wheel.status_code == 200 and wheel.content[:2] == b"PK"
 
@@ -100,8 +112,32 @@ def test_the_env_var_names_the_folder(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_lock_rewrite_keeps_only_present_files(tmp_path: Path) -> None:
     npm_lock = {"info": {"version": "x"}, "packages": {
         "numpy": {"name": "numpy", "file_name": "numpy-old.whl", "sha256": "0"},
+        "micropip": {"name": "micropip", "file_name": "micropip-0.11.0-py3-none-any.whl", "sha256": "0"},
         "scipy": {"name": "scipy", "file_name": "scipy.whl", "sha256": "0"}}}
-    lock = packages.rewrite_lock(npm_lock, fake_folder(tmp_path))
-    assert list(lock["packages"]) == ["numpy"]
+    lock = packages.rewrite_lock(npm_lock, [fake_folder(tmp_path), fake_extra(tmp_path)])
+    assert list(lock["packages"]) == ["numpy", "micropip"]
     assert lock["packages"]["numpy"]["file_name"].startswith("numpy-2.2.5")
+    assert lock["packages"]["micropip"]["sha256"] == hashlib.sha256(b"micropip from PyPI").hexdigest()
     assert json.dumps(lock)
+
+
+def test_a_micropip_in_the_local_folder_wins(tmp_path: Path) -> None:
+    folder, extra = fake_folder(tmp_path), fake_extra(tmp_path)
+    (folder / "micropip-0.11.0-py3-none-any.whl").write_bytes(b"the user's own")
+    assert packages.package_files([folder, extra])["micropip"].parent == folder
+
+
+def test_a_local_folder_without_micropip_says_how_to_get_it(tmp_path: Path) -> None:
+    npm_lock = {"info": {}, "packages": {"numpy": {"name": "numpy", "file_name": "numpy.whl", "sha256": "0"}}}
+    with pytest.raises(SystemExit, match=r"micropip for Pyodide is missing .*make install"):
+        packages.rewrite_lock(npm_lock, [fake_folder(tmp_path), tmp_path / "no-extra"])
+
+
+@needs_npm
+def test_micropip_is_fetched_at_the_version_npm_pyodide_names(tmp_path: Path) -> None:
+    """``make install`` step: skips the download when the wheel is already there (no network here)."""
+    npm_lock = NODE_MODULES / "pyodide" / "pyodide-lock.json"
+    version = json.loads(npm_lock.read_text())["packages"]["micropip"]["version"]
+    wheel = tmp_path / f"micropip-{version}-py3-none-any.whl"
+    wheel.write_bytes(b"cached")
+    assert packages.fetch_from_pypi(npm_lock, tmp_path) == [wheel]

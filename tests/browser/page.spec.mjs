@@ -44,3 +44,14 @@ test('says what failed and what to do when NumPy cannot be downloaded', async ({
   await expect(page.locator('#startup-steps li.failed')).toHaveAttribute('data-step', 'numpy');
   await expect(page.locator('#status')).toHaveAttribute('data-state', 'error');
 });
+
+test('says what failed and what to do when micropip cannot be downloaded', async ({ page, request }) => {
+  await requirePlayer(request);
+  await page.route(/\/pyodide-packages\/micropip-.*\.whl$|cdn\.jsdelivr\.net\/.*micropip/, (route) => route.abort());
+  await page.goto('/');
+  const box = page.locator('#startup-error');
+  await expect(box).toBeVisible({ timeout: 30_000 });
+  await expect(box).toContainText('micropip (which installs nam_web) could not be loaded');
+  await expect(box).toContainText(/make install|internet/);
+  await expect(page.locator('#status')).toHaveAttribute('data-state', 'error');
+});

@@ -5,9 +5,10 @@
 //   const player = pyodide.pyimport('nam_web.player');
 //
 // Where Pyodide, NumPy and the nam_web wheel come from is decided by the server (/api/config):
-// Pyodide is self-hosted from npm; NumPy comes from a local package folder when the server has
-// one, else from the official Pyodide CDN of the same version. Each failure is thrown as an Error
-// whose message says what failed and what to do.
+// Pyodide is self-hosted from npm; NumPy and micropip come from a local package folder when the
+// server has one, else from the official Pyodide CDN of the same version; micropip then installs
+// the server's nam_web wheel. Each failure is thrown as an Error whose message says what failed
+// and what to do.
 
 export async function fetchConfig() {
   const response = await fetch('/api/config');
@@ -38,20 +39,38 @@ export async function bootNamWeb(progress = () => {}, config = null) {
   const where = pkgs.source === 'local' ? `local folder ${pkgs.folder}` : pkgs.baseURL;
   progress('numpy', `Downloading NumPy (from ${where})…`);
   const errors = [];
-  await pyodide.loadPackage('numpy', { messageCallback: () => {}, errorCallback: (m) => errors.push(m) });
+  // One call, so NumPy and micropip download in parallel.
+  await pyodide.loadPackage(['numpy', 'micropip'], { messageCallback: () => {}, errorCallback: (m) => errors.push(m) });
+  const unreachable = `The Pyodide package CDN (${pkgs.baseURL}) is unreachable: connect to the internet, `
+    + 'or set NAM_WEB_PYODIDE_PACKAGES to a local folder with the NumPy wheel and restart the server.';
   try {
     pyodide.runPython('import numpy');
   } catch {
     const hint = pkgs.source === 'local'
       ? `Check the folder ${pkgs.folder} (NAM_WEB_PYODIDE_PACKAGES) holds the NumPy wheel for Pyodide ${version}.`
-      : `The Pyodide package CDN (${pkgs.baseURL}) is unreachable: connect to the internet, or set NAM_WEB_PYODIDE_PACKAGES to a local folder with the NumPy wheel and restart the server.`;
+      : unreachable;
     throw new Error(`NumPy could not be loaded. ${hint} ${errors.join(' ')}`.trim());
+  }
+  let micropip;
+  try {
+    micropip = pyodide.pyimport('micropip');
+  } catch {
+    const hint = pkgs.source === 'local'
+      ? 'Reload the page; if that does not help, run `make install` on the server (it downloads micropip from PyPI) and restart it.'
+      : unreachable;
+    throw new Error(`micropip (which installs nam_web) could not be loaded from ${where}. ${hint} ${errors.join(' ')}`.trim());
   }
 
   progress('nam_web', 'Installing nam_web…');
-  const wheel = await fetch(config.wheel);
-  if (!wheel.ok) throw new Error(`The nam_web wheel (${config.wheel}) is missing: HTTP ${wheel.status}. Restart the server.`);
-  pyodide.unpackArchive(await wheel.arrayBuffer(), 'wheel');
+  // deps=false: NumPy is already loaded, and micropip must never ask PyPI.
+  try {
+    await micropip.install.callKwargs(new URL(config.wheel, self.location.href).href, { deps: false });
+  } catch (err) {
+    const reason = String(err.message).trim().split('\n').pop();
+    throw new Error(`The nam_web wheel (${config.wheel}) could not be installed: ${reason}. Restart the server, then reload the page.`);
+  } finally {
+    micropip.destroy();
+  }
   pyodide.runPython('import nam_web');
   return pyodide;
 }
