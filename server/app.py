@@ -113,7 +113,8 @@ def _add_nam_web_wheel(app: FastAPI, settings: Settings) -> None:
         return {
             "pyodide": {"indexURL": "/pyodide/", "version": _pyodide_version(settings)},
             "packages": {"source": index.source, "baseURL": index.base_url, "lockFileURL": index.lock_url,
-                         "folder": str(index.folder) if index.folder else None},
+                         "folder": str(index.folder) if index.folder else None,
+                         "optional": list(index.optional)},
             "wheel": app.state.wheel_url,
         }
 

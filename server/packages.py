@@ -28,6 +28,8 @@ EXTRA_DIR = Path.home() / ".cache" / "nam-web" / "pyodide-extra"
 FROM_PYPI = ("micropip",)
 """Pure-Python packages the page loads from the lock that PyPI has (the NumPy wheel is not on PyPI)."""
 PACKAGE_FILE_SUFFIXES = (".whl", ".zip", ".tar")
+OPTIONAL = ("libopenblas",)
+"""Packages the page loads when the index has them (OpenBLAS speeds up nam_web's WaveNet)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class PackageIndex:
     base_url: str
     lock_url: str | None
     folder: Path | None = None
+    optional: tuple[str, ...] = ()
+    """Which of ``OPTIONAL`` this index has."""
 
 
 def local_folder() -> Path | None:
@@ -56,8 +60,10 @@ def local_folder() -> Path | None:
 
 def choose_index(pyodide_version: str, folder: Path | None) -> PackageIndex:
     if folder is not None:
-        return PackageIndex("local", "/pyodide-packages/", "/pyodide-packages/pyodide-lock.json", folder)
-    return PackageIndex("cdn", CDN_TEMPLATE.format(version=pyodide_version), None)
+        present = package_files([folder])
+        return PackageIndex("local", "/pyodide-packages/", "/pyodide-packages/pyodide-lock.json", folder,
+                            tuple(name for name in OPTIONAL if name in present))
+    return PackageIndex("cdn", CDN_TEMPLATE.format(version=pyodide_version), None, None, OPTIONAL)
 
 
 def _normalise(name: str) -> str:

@@ -81,6 +81,7 @@ def test_big_assets_are_gzipped_and_revalidate(client: TestClient) -> None:
 def test_config_and_lock_describe_the_local_folder(client: TestClient) -> None:
     config = client.get("/api/config").json()
     assert config["packages"]["source"] == "local"
+    assert config["packages"]["optional"] == ["libopenblas"]  # the page loads it: faster WaveNet
     assert config["pyodide"]["version"] == "0.29.3"
     lock = client.get("/pyodide-packages/pyodide-lock.json").json()
     assert set(lock["packages"]) == {"numpy", "libopenblas", "micropip"}
@@ -98,6 +99,13 @@ def test_without_a_local_folder_packages_come_from_the_matching_cdn() -> None:
     assert index.source == "cdn"
     assert index.base_url == "https://cdn.jsdelivr.net/pyodide/v0.29.3/full/"
     assert index.lock_url is None
+    assert index.optional == ("libopenblas",)
+
+
+def test_a_local_folder_without_openblas_offers_no_optional_package(tmp_path: Path) -> None:
+    folder = fake_folder(tmp_path)
+    (folder / "libopenblas-0.3.26.zip").unlink()
+    assert packages.choose_index("0.29.3", folder).optional == ()
 
 
 def test_the_env_var_names_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
