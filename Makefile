@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[server,train,plot,dev]'
+	$(PY) -m nam_web.train.loudness_clip
 	touch $@
 
 install-node: node_modules/.installed

@@ -8,7 +8,6 @@ fields, and a ``training`` block (settings, latency calibration, data checks, va
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,14 +15,13 @@ import torch
 
 from nam_web import wav
 from nam_web.namfile import NamDocument
-from nam_web.train import nets
+from nam_web.train import loudness_clip, nets
 from nam_web.train.checks import Analysis
 from nam_web.train.metadata import UserMetadata
 
 EXPORT_VERSION = "0.5.4"
 """The .nam format version written: the 0.5 line loads in every NAM plugin and player."""
 
-LOUDNESS_INPUT = Path(__file__).with_name("resources") / "loudness_input.wav"
 
 def _output(model: nets.WaveNet | nets.LSTM, x: np.ndarray) -> np.ndarray:
     device = next(model.parameters()).device
@@ -34,7 +32,7 @@ def _output(model: nets.WaveNet | nets.LSTM, x: np.ndarray) -> np.ndarray:
 
 def loudness(model: nets.WaveNet | nets.LSTM, gain: float = 1.0, *, db: bool = True) -> float:
     """RMS of the model's output for the reference clip × ``gain`` (dB when ``db``)."""
-    x = wav.read(LOUDNESS_INPUT).mono()
+    x = wav.read(loudness_clip.require()).mono()
     rms = float(np.sqrt(np.mean(_output(model, gain * x) ** 2)))
     return 20.0 * np.log10(max(rms, 1e-12)) if db else rms
 
