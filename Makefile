@@ -47,8 +47,10 @@ pytest:
 browser-test:
 	npx playwright test
 
+# Realtime factors: engines (CPython, Pyodide under Node, beside @opendaw/nam-wasm) and the amp chain.
 bench: install
 	$(PY) bench/engine.py
+	$(PY) bench/chain.py --pyodide
 
 # The live page in headless Chromium: worker load, dropouts and latency per block size, vs @opendaw/nam-wasm.
 bench-browser: install install-browser
