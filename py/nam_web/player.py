@@ -24,6 +24,8 @@ from nam_web.dsp.ir import ImpulseResponse
 from nam_web.dsp.levels import ModelLevels
 from nam_web.dsp.resample import resample
 from nam_web.errors import NamWebError
+from nam_web.models import describe
+from nam_web.models.size_class import CUSTOM
 
 FADE_SECONDS = 0.02
 """Time (s) an A/B switch, bypass or mute takes."""
@@ -79,31 +81,18 @@ class ModelInfo:
     macs_per_sample: int
 
 
-WAVENET_SIZES = {16: "Standard", 12: "Lite", 8: "Feather", 4: "Nano"}
-"""NAM's WaveNet size names by the first layer array's channel count."""
-
-
-def size_class(config: models.ModelConfig) -> str:
-    """"Standard", "Lite", "Feather", "Nano" for NAM's WaveNets, else the architecture and its size."""
-    if config.architecture == "WaveNet":
-        arrays = getattr(config, "layer_arrays", ())
-        channels = arrays[0].channels if arrays else None
-        return WAVENET_SIZES.get(channels, f"WaveNet {channels} ch" if channels else "WaveNet")
-    if config.architecture == "LSTM":
-        hidden = getattr(config, "hidden_size", None)
-        return f"LSTM {hidden}" if hidden else "LSTM"
-    return config.architecture
-
-
-def describe_model(doc: namfile.NamDocument, config: models.ModelConfig, name: str) -> ModelInfo:
+def describe_model(doc: namfile.NamDocument, name: str) -> ModelInfo:
+    """Check ``doc`` and say what the library and the slots show about it."""
+    facts = describe.facts(doc)
     meta = doc.metadata if isinstance(doc.metadata, dict) else {}
     gear = " ".join(str(meta[k]) for k in ("gear_make", "gear_model") if meta.get(k))
+    size = facts.size_class if facts.size_class != CUSTOM else f"custom {doc.architecture}"
     return ModelInfo(
         name=str(meta.get("name") or name.removesuffix(".nam")), architecture=doc.architecture,
-        size_class=size_class(config), sample_rate=doc.sample_rate,
+        size_class=size, sample_rate=doc.sample_rate,
         gear=gear or str(meta.get("gear_type") or ""), loudness_db=ModelLevels.from_metadata(meta).loudness,
-        weights=config.num_weights(), receptive_field=config.receptive_field,
-        macs_per_sample=config.macs_per_sample(),
+        weights=facts.parameters, receptive_field=facts.receptive_field_samples,
+        macs_per_sample=facts.macs_per_sample,
     )
 
 
@@ -167,10 +156,10 @@ class Player:
         """Check a .nam file and describe it without loading it (for the library)."""
         try:
             doc = namfile.loads(_as_bytes(data))
-            config = models.parse_config(doc)
+            info = describe_model(doc, name)
         except NamWebError as err:
             raise _named(name, err) from None
-        return json.dumps(asdict(describe_model(doc, config, name)))
+        return json.dumps(asdict(info))
 
     def load_model(self, data: Any, slot: str = "A", name: str = "model.nam") -> str:
         """Check and load a .nam file into ``slot``; on any problem the slot keeps its old model."""
@@ -178,7 +167,7 @@ class Player:
             raise NamWebError(f"unknown slot {slot!r} (use A or B)")
         try:
             doc = namfile.loads(_as_bytes(data))
-            info = describe_model(doc, models.parse_config(doc), name)
+            info = describe_model(doc, name)
         except NamWebError as err:
             raise _named(name, err) from None
         old = self.docs[slot], self.infos[slot]
