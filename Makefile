@@ -5,12 +5,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8765
 
-.PHONY: serve test install install-python install-node install-pyodide-extra install-browser lint pytest browser-test bench bench-browser clean
+.PHONY: serve test install install-python install-node install-pyodide-extra install-official install-browser lint pytest browser-test bench bench-browser clean
 
 serve: install
 	$(PY) -m server --host $(HOST) --port $(PORT)
 
-test: install install-browser lint pytest browser-test
+test: install install-browser install-official lint pytest browser-test
 
 install: install-python install-node install-pyodide-extra
 
@@ -31,6 +31,15 @@ node_modules/.installed: package.json
 # lock names, into ~/.cache/nam-web/pyodide-extra (kept once there; see server/packages.py).
 install-pyodide-extra: install-python install-node
 	$(PY) -m server.packages
+
+# The official neural-amp-modeler package, in a venv of its own (never a project dependency): the
+# interop test checks that it loads our exported .nam files and plays them as our engine does.
+OFFICIAL := .venv-official
+install-official: $(OFFICIAL)/.installed
+$(OFFICIAL)/.installed:
+	$(PYTHON) -m venv $(OFFICIAL)
+	$(OFFICIAL)/bin/python -m pip install -q torch==2.13.0 neural-amp-modeler==0.13.0
+	touch $@
 
 # Debian's chromium for the Playwright tests (Playwright's own browser download cannot work here).
 install-browser:
@@ -57,4 +66,4 @@ bench-browser: install install-browser
 	node bench/browser.mjs
 
 clean:
-	rm -rf $(VENV) node_modules build dist py/*.egg-info
+	rm -rf $(VENV) $(OFFICIAL) node_modules build dist py/*.egg-info

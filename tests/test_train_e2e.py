@@ -7,6 +7,8 @@ segment to 1e-5, cancel + resume from the checkpoint, early stopping, and the CL
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -99,6 +101,40 @@ def test_numpy_engine_matches_torch_on_the_validation_segment(trained, analysis)
     got = engine.process(x)[model.receptive_field - 1 :]
     assert expected.size == v1 - v0 and np.std(expected) > 0.01
     np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+OFFICIAL_PYTHON = Path(__file__).resolve().parents[1] / ".venv-official" / "bin" / "python"
+"""The official neural-amp-modeler package lives in its own venv (``make install-official``), never in
+the project's dependencies."""
+_OFFICIAL_RUN = """
+import json, sys
+import numpy as np, torch
+from nam.models import init_from_nam
+model = init_from_nam(json.loads(open(sys.argv[1]).read()))
+model.eval()
+with torch.no_grad():
+    y = model(torch.from_numpy(np.load(sys.argv[2])), pad_start=False)
+np.save(sys.argv[3], y.numpy())
+"""
+
+
+@pytest.mark.skipif(not OFFICIAL_PYTHON.exists(),
+                    reason="the official neural-amp-modeler package is not installed (make install-official)")
+def test_official_package_loads_the_export_and_plays_it_like_our_engine(trained, analysis, tmp_path):
+    outcome, _, _ = trained
+    doc = namfile.load(outcome.model_path)
+    engine = models.build(doc)
+    rf = engine.receptive_field
+    v0, v1 = analysis.layout.validation
+    x = np.ascontiguousarray(analysis.x[v0 - rf + 1 : v1], dtype=np.float32)
+    np.save(tmp_path / "x.npy", x)
+    paths = (outcome.model_path, tmp_path / "x.npy", tmp_path / "y.npy")
+    subprocess.run([str(OFFICIAL_PYTHON), "-c", _OFFICIAL_RUN, *map(str, paths)], check=True, timeout=300)
+    official = np.load(tmp_path / "y.npy")
+    engine.prewarm()
+    ours = engine.process(x)[rf - 1 :]
+    assert official.shape == ours.shape == (v1 - v0,) and np.std(official) > 0.01
+    np.testing.assert_allclose(ours, official, atol=1e-5)
 
 
 def test_report_residual_and_plot(trained, analysis):
