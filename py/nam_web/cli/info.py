@@ -16,7 +16,7 @@ from nam_web.inspect.metadata import FIELDS
 from nam_web.inspect.report import MEASURED_FIELDS, training_summary
 from nam_web.models.describe import facts
 
-LABEL_WIDTH = 30
+LABEL_WIDTH = 34
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
