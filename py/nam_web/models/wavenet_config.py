@@ -260,9 +260,6 @@ class WaveNetConfig(ModelConfig):
     def out_channels(self) -> int:
         return self.post_head.out_channels if self.post_head else self.layer_arrays[-1].head_size
 
-    def num_weights(self) -> int:
-        return sum(shape_size(shape) for _, shape in self.weight_layout())
-
     def weight_layout(self) -> list[tuple[str, tuple[int, ...]]]:
         """Named weight blocks in file order: layer arrays, post-stack head convs, then head_scale."""
         layout: list[tuple[str, tuple[int, ...]]] = []
@@ -350,10 +347,6 @@ class WaveNetConfig(ModelConfig):
             else:
                 out.append(allowed[min(math.floor(ratio * len(allowed)), len(allowed) - 1)])
         return out
-
-
-def shape_size(shape: tuple[int, ...]) -> int:
-    return math.prod(shape)
 
 
 def _named(name: str, block: ConvBlock) -> list[tuple[str, tuple[int, ...]]]:
