@@ -15,6 +15,7 @@ import numpy as np
 
 from nam_web import wav
 from nam_web.errors import WavError
+from nam_web.files import read_limited
 from nam_web.train.inputs import InputLayout, identify
 from nam_web.wav import Audio
 
@@ -426,10 +427,7 @@ def analyse_files(input_path: str | Path, output_path: str | Path, *, manual_lat
 
     Raises :class:`WavError` on unreadable WAVs, not on failed checks (see :func:`require_pass`).
     """
-    try:
-        raw = Path(input_path).read_bytes()
-    except OSError as exc:
-        raise WavError(f"cannot open {input_path}: {exc.strerror}") from None
+    raw = read_limited(input_path, wav.MAX_WAV_BYTES, "WAV files", WavError)
     return analyse(wav.read(raw), wav.read(output_path), input_bytes=raw, manual_latency=manual_latency,
                    validation_s=validation_s)
 
