@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,15 @@ class Activation:
         """The in-place function ``f(x)`` for float32 arrays (channels first when 2-D)."""
         name = "Fasttanh" if self.name == "Tanh" and fast_tanh_enabled else self.name
         return _build(self, name)
+
+    def bind(self, x: np.ndarray, fast_tanh_enabled: bool = False) -> Callable[[], object]:
+        """The activation of this fixed buffer, in place, as a call without arguments: the bare
+        ufunc for Tanh and ReLU (no Python frame per call, which counts inside Pyodide)."""
+        if self.name == "Tanh" and not fast_tanh_enabled:
+            return partial(np.tanh, x, x)
+        if self.name == "ReLU":
+            return partial(np.maximum, x, _F(0.0), out=x)
+        return partial(self.function(fast_tanh_enabled), x)
 
 
 def _check_name(name: Any, at: str) -> str:

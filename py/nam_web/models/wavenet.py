@@ -50,13 +50,18 @@ ON_WASM = sys.platform == "emscripten"
 MAX_CHUNK = 1024
 """Longest stretch (samples) processed at once; longer blocks are cut (the output does not change)."""
 
+ROOM = 2 * MAX_CHUNK
+"""Columns every history keeps ahead of its look-back before all of them wrap together."""
+
+OPS_CACHE = 64
+"""Op lists kept per block size (one per history offset: 16 for steady 128-sample blocks)."""
+
 PAD = 16
 """Chunks are computed a multiple of PAD columns wide: BLAS rounds a column differently when it falls
 in a partial panel, which would make the output depend (by ~1e-5) on how the signal is cut. The
 extra columns land in each history's future, which the next block overwrites before reading."""
 
 F32 = np.float32
-
 
 def _matmul(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
     np.matmul(w, x, out=out)
@@ -88,6 +93,8 @@ def bound_product(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> Callable[[],
     """``out = w @ x`` on these fixed buffers as a call without arguments, prepared once per block
     size: OpenBLAS sgemm through ctypes (arguments converted once) when :data:`SGEMM` is loaded,
     else :data:`product`'s choice. Row-major 2-D views with unit column stride."""
+    if w.shape[1] == 1:  # an outer product (e.g. the 1-channel input re-channelled): no sums at all
+        return partial(np.multiply, w, x, out=out)
     if SGEMM is None:
         if ON_WASM:
             return partial(np.einsum, "ij,jk->ik", w, x, out=out)
@@ -116,42 +123,39 @@ def _f32(a: np.ndarray) -> np.ndarray:
 class _History:
     """Ring buffer of a (channels, time) signal feeding a dilated causal convolution.
 
-    ``window`` is where this block's input goes; ``taps`` then views the K dilated copies of the
-    input, shape (K, channels, n), tap K−1 being the current sample. The last ``lookback`` columns
-    are moved to the front only when the buffer is full (amortised: about one column per sample).
+    Column ``lookback + offset`` is where a chunk's input starts, ``offset`` being shared by every
+    history of the model (they all move on and wrap together, so one set of views serves the whole
+    network for a given offset). ``taps`` views the K dilated copies of a chunk's input, shape
+    (K, channels, n), tap K−1 being the current sample. When the :data:`ROOM` ahead runs out, the
+    last ``lookback`` columns move to the front (amortised: well under one column per sample).
     """
 
     def __init__(self, channels: int, kernel: int, dilation: int) -> None:
         self.lookback = (kernel - 1) * dilation
-        self.capacity = 2 * self.lookback + MAX_CHUNK
-        self.buffer = np.zeros((channels, self.capacity), dtype=F32)
+        self.buffer = np.zeros((channels, self.lookback + ROOM), dtype=F32)
         item = self.buffer.itemsize
         self.all_taps = np.lib.stride_tricks.as_strided(
             self.buffer,
-            shape=(kernel, channels, self.capacity - self.lookback),
-            strides=(dilation * item, self.capacity * item, item),
+            shape=(kernel, channels, ROOM),
+            strides=(dilation * item, self.buffer.shape[1] * item, item),
             writeable=False,
         )
-        self.pos = self.lookback
 
     def reset(self) -> None:
         self.buffer[:] = 0.0
-        self.pos = self.lookback
 
-    def begin(self, n: int) -> np.ndarray:
-        """Make room for n samples; return the window to write them to."""
-        if self.pos + n > self.capacity:
-            lb = self.lookback
-            self.buffer[:, :lb] = self.buffer[:, self.pos - lb : self.pos]
-            self.pos = lb
-        return self.buffer[:, self.pos : self.pos + n]
+    def window(self, offset: int, n: int) -> np.ndarray:
+        """Where a chunk of n samples starting at ``offset`` is written."""
+        start = self.lookback + offset
+        return self.buffer[:, start : start + n]
 
-    def taps(self, n: int) -> np.ndarray:
-        start = self.pos - self.lookback
-        return self.all_taps[:, :, start : start + n]
+    def taps(self, offset: int, n: int) -> np.ndarray:
+        return self.all_taps[:, :, offset : offset + n]
 
-    def end(self, n: int) -> None:
-        self.pos += n
+    def wrap(self, offset: int) -> None:
+        """Move the look-back before ``offset`` to the front: the next chunk starts at offset 0."""
+        lb = self.lookback
+        self.buffer[:, :lb] = self.buffer[:, offset : offset + lb]
 
 
 class _FiLM:
@@ -179,6 +183,7 @@ class _Layer:
         self.conv_rows = a.conv_out(i)
         self.films = {key: _FiLM(conv, a.film_dim(key, i)) for key, conv in w.films.items()}
         self.activation = a.activations[i].function(fast_tanh)
+        self.bind_activation = partial(a.activations[i].bind, fast_tanh_enabled=fast_tanh)
         sec = a.secondary_activations[i]
         self.secondary = sec.function(fast_tanh) if sec is not None else None
         self.history = _History(a.channels, self.kernel, self.dilation)
@@ -205,7 +210,7 @@ class _Layer:
             self.w_head1x1 = _f32(_with_bias(w.head1x1))
         self.skip_rows = self.bottleneck if self.skip_is_a else w.head1x1.weight.shape[0]
         self.plain = self.gating is GatingMode.NONE and not self.films and self.w_1x1 is not None
-        """The common layer (no gating, no FiLM, with a 1×1): run by the lean loop in WaveNet._run."""
+        """The common layer (no gating, no FiLM, with a 1×1): five calls in WaveNet._ops."""
 
     def skip_map(self) -> np.ndarray:
         """(skip size, slot rows + 1): the layer's skip output as a function of its Z slot [slot; 1]."""
@@ -221,18 +226,20 @@ class _Layer:
         scratch: _Scratch,
         x_next: np.ndarray,
         n: int,
+        offset: int,
     ) -> None:
-        """Process one block. ``x``: input (channels, n) — already in the history window unless a
-        conv pre-FiLM needs it in scratch; ``stack``: [c; 1; taps…] rows; ``slot``: this layer's rows of Z
-        ([skip-or-a; 1]); ``x_next``: where the residual output goes."""
+        """Process one chunk (the general path: gating, FiLM, no 1×1). ``x``: input (channels, n) —
+        already in the history window unless a conv pre-FiLM needs it in scratch; ``stack``:
+        [c; 1; taps…] rows; ``slot``: this layer's rows of Z ([skip-or-a; 1]); ``x_next``: where the
+        residual output goes; ``offset``: the histories' offset."""
         cc, films, b = self.cond, self.films, self.bottleneck
         cond1 = stack[: cc + 1]
-        window = self.history.begin(n)
         if "conv_pre_film" in films:
+            window = self.history.window(offset, n)
             np.copyto(window, x)
             films["conv_pre_film"].apply(window, cond1, scratch.film)
         taps_rows = stack[cc + 1 : cc + 1 + self.kernel * self.channels]
-        np.copyto(taps_rows.reshape(self.kernel, self.channels, n), self.history.taps(n))
+        np.copyto(taps_rows.reshape(self.kernel, self.channels, n), self.history.taps(offset, n))
         a = slot[:b] if self.skip_is_a else scratch.a[:b]
         a1 = slot if self.skip_is_a else scratch.a  # [a; 1]
         z = a if self.gating is GatingMode.NONE else scratch.z[: self.conv_rows]
@@ -313,16 +320,15 @@ class _HeadConv:
         )  # rows [1; taps]
         self.stack = np.empty((0, 0), dtype=F32)
 
-    def run(self, x_into: Callable[[np.ndarray], None], out: np.ndarray, n: int, advance: int) -> None:
-        """``x_into(window)`` writes the (padded, n wide) input; the conv output goes to ``out``;
-        the history then moves on by ``advance`` real samples."""
-        x_into(self.history.begin(n))
+    def run(self, x_into: Callable[[np.ndarray], None], out: np.ndarray, n: int, offset: int) -> None:
+        """``x_into(window)`` writes the (padded, n wide) input at the histories' ``offset``; the
+        conv output goes to ``out``."""
+        x_into(self.history.window(offset, n))
         if self.stack.shape[1] != n:
             self.stack = np.empty((1 + self.kernel * self.cin, n), dtype=F32)
             self.stack[0] = 1.0
-        np.copyto(self.stack[1:].reshape(self.kernel, self.cin, n), self.history.taps(n))
+        np.copyto(self.stack[1:].reshape(self.kernel, self.cin, n), self.history.taps(offset, n))
         product(self.weight, self.stack, out)
-        self.history.end(advance)
 
 
 class _LayerArray:
@@ -342,6 +348,8 @@ class _Plan:
     n: int
     """Columns computed: the chunk length rounded up to a multiple of PAD."""
     input: np.ndarray
+    cond: np.ndarray
+    """The condition rows (the input, or the conditioning model's output), (channels, n)."""
     stacks: list[np.ndarray]
     z_all: np.ndarray
     slots: list[list[np.ndarray]]
@@ -352,7 +360,12 @@ class _Plan:
     x_scratch: list[list[np.ndarray | None]]
     """Per layer: where its input goes when a conv pre-FiLM needs it outside the history, else None."""
     lean: list[list[tuple | None]]
-    """Per plain layer: (taps destination in S, the conv product, a, the 1×1 product, residual scratch)."""
+    """Per plain layer: (taps destination in S, the conv product, activation, the 1×1 product, residual)."""
+    head: np.ndarray
+    """The heads' output before a post-stack head, (out channels, n)."""
+    output: np.ndarray
+    ops: dict[int, list[Callable[[], object]]]
+    """Per history offset: the whole chunk as calls without arguments (see WaveNet._ops)."""
 
 
 class WaveNet(Model):
@@ -398,6 +411,8 @@ class WaveNet(Model):
         self.post_convs = [_HeadConv(c) for c in parsed.post_head]
         self._build_head(parsed.head_scale)
         self._plan: _Plan | None = None
+        self._offset = 0
+        """Where the next chunk starts in every history (see _History)."""
 
     @property
     def slim_breakpoints(self) -> tuple[float, ...]:
@@ -475,12 +490,9 @@ class WaveNet(Model):
         return base + rf
 
     def reset(self) -> None:
-        for arr in self.arrays:
-            for layer in arr.layers:
-                layer.history.reset()
-        for conv in (*self.head_convs, *self.post_convs):
-            if conv is not None:
-                conv.history.reset()
+        for history in self._histories:
+            history.reset()
+        self._offset = 0
         if self.condition_model is not None:
             self.condition_model.reset()
 
@@ -493,73 +505,92 @@ class WaveNet(Model):
         return out
 
     def process_channels(self, x: np.ndarray) -> np.ndarray:
-        """One chunk (≤ MAX_CHUNK samples) → all output channels, (out_channels, n) float32."""
+        """One chunk (≤ MAX_CHUNK samples) → all output channels, (out_channels, n) float32: a view
+        of a buffer that the next call overwrites."""
         n = x.size
         width = -(-n // PAD) * PAD
         plan = self._plan if self._plan is not None and self._plan.n == width else self._make_plan(width)
+        if self._offset + width > ROOM:
+            for history in self._histories:
+                history.wrap(self._offset)
+            self._offset = 0
+        ops = plan.ops.get(self._offset)
+        if ops is None:
+            if len(plan.ops) >= OPS_CACHE:  # irregular block sizes: offsets do not repeat
+                plan.ops.clear()
+            ops = plan.ops[self._offset] = self._ops(plan, self._offset)
         np.copyto(plan.input[0, :n], x)
-        cond = plan.input[:, :n]
         if self.condition_model is not None:
-            cond = _channels(self.condition_model, x)
+            np.copyto(plan.cond[:, :n], _channels(self.condition_model, x))
         with np.errstate(over="ignore"):
-            return self._run(plan, cond, n)[:, :n]
+            for op in ops:
+                op()
+        self._offset += n
+        return plan.output[:, :n]
 
-    def _run(self, plan: _Plan, cond: np.ndarray, advance: int) -> np.ndarray:
-        """One chunk, computed ``plan.n`` columns wide; the histories move on by ``advance`` samples."""
+    def _ops(self, plan: _Plan, offset: int) -> list[Callable[[], object]]:
+        """The chunk at history ``offset`` as a list of calls without arguments on fixed buffers and
+        views: about five NumPy calls per plain layer and no other Python work (inside Pyodide the
+        Python around the calls used to cost a third of a 128-sample block)."""
         n = plan.n
+        ops: list[Callable[[], object]] = []
         layer_input = plan.input
         for ai, arr in enumerate(self.arrays):
             cc = arr.config.condition_size
             stack = plan.stacks[ai]
-            np.copyto(stack[:cc, :advance], cond)
-            layers = arr.layers
+            ops.append(partial(np.copyto, stack[:cc], plan.cond))
             inputs = [
-                layer.history.begin(n) if x is None else x
-                for layer, x in zip(layers, plan.x_scratch[ai], strict=True)
+                layer.history.window(offset, n) if x is None else x
+                for layer, x in zip(arr.layers, plan.x_scratch[ai], strict=True)
             ]
             inputs.append(plan.carries[ai])
-            product(arr.rechannel, layer_input, inputs[0])
-            for li, (layer, lean) in enumerate(zip(layers, plan.lean[ai], strict=True)):
-                history = layer.history
+            ops.append(bound_product(arr.rechannel, layer_input, inputs[0]))
+            for li, (layer, lean) in enumerate(zip(arr.layers, plan.lean[ai], strict=True)):
                 if lean is None:
-                    layer.run(inputs[li], stack, plan.slots[ai][li], plan.scratch[ai], inputs[li + 1], n)
-                else:  # the common layer, written out: 5 calls
-                    taps_into, conv, a, mix, residual = lean
-                    start = history.pos - history.lookback
-                    np.copyto(taps_into, history.all_taps[:, :, start : start + n])
-                    conv()
-                    layer.activation(a)
-                    mix()
-                    np.add(inputs[li], residual, out=inputs[li + 1])
-                history.end(advance)
+                    slot, scratch, x_next = plan.slots[ai][li], plan.scratch[ai], inputs[li + 1]
+                    ops.append(partial(layer.run, inputs[li], stack, slot, scratch, x_next, n, offset))
+                    continue
+                taps_into, conv, activation, mix, residual = lean
+                ops += [
+                    partial(np.copyto, taps_into, layer.history.taps(offset, n)),
+                    conv,
+                    activation,
+                    mix,
+                    partial(np.add, inputs[li], residual, inputs[li + 1]),
+                ]
             layer_input = plan.carries[ai]
             head_conv = self.head_convs[ai]
             if head_conv is not None:
-                head_map = self.head_maps[ai]
                 prev = plan.head_out[ai - 1] if ai > 0 and self.head_convs[ai - 1] is not None else None
-
-                def head_input(
-                    window: np.ndarray, head_map: np.ndarray = head_map, prev: np.ndarray | None = prev
-                ) -> None:
-                    product(head_map, plan.z_all, window)
-                    if prev is not None:
-                        window += prev
-
-                head_conv.run(head_input, plan.head_out[ai], n, advance)
+                head_input = partial(self._head_input, ai, plan, prev)
+                ops.append(partial(head_conv.run, head_input, plan.head_out[ai], n, offset))
         if self.final_map is not None:
-            out = np.empty((self.final_map.shape[0], n), dtype=F32)
-            product(self.final_map, plan.z_all, out)
-        else:
-            out = plan.head_out[-1]
+            ops.append(bound_product(self.final_map, plan.z_all, plan.head))
         if self.post_convs:
-            work = out * F32(self.head_scale)
-            for conv in self.post_convs:
-                self.post_activation(work)
-                nxt = np.empty((conv.cout, n), dtype=F32)
-                conv.run(lambda window, work=work: np.copyto(window, work), nxt, n, advance)
-                work = nxt
-            out = work
-        return out
+            ops.append(partial(self._post_head, plan, offset))
+        return ops
+
+    def _head_input(self, ai: int, plan: _Plan, prev: np.ndarray | None, window: np.ndarray) -> None:
+        """Array ``ai``'s head input (skip sum, re-channelled, plus the previous head) into ``window``."""
+        product(self.head_maps[ai], plan.z_all, window)
+        if prev is not None:
+            window += prev
+
+    def _post_head(self, plan: _Plan, offset: int) -> None:
+        """The post-stack head: (activation, conv) pairs after ``head_scale``, into ``plan.output``."""
+        n = plan.n
+        work = plan.head * F32(self.head_scale)
+        for conv in self.post_convs:
+            self.post_activation(work)
+            nxt = np.empty((conv.cout, n), dtype=F32)
+            conv.run(partial(np.copyto, src=work), nxt, n, offset)
+            work = nxt
+        np.copyto(plan.output, work)
+
+    @property
+    def _histories(self) -> list[_History]:
+        convs = [c for c in (*self.head_convs, *self.post_convs) if c is not None]
+        return [layer.history for arr in self.arrays for layer in arr.layers] + [c.history for c in convs]
 
     def _make_plan(self, n: int) -> _Plan:
         z_all = np.zeros((self.z_rows, n), dtype=F32)
@@ -609,8 +640,16 @@ class WaveNet(Model):
             ]
             for ai, arr in enumerate(self.arrays)
         ]
+        inp = np.zeros((1, n), dtype=F32)
+        cond_rows = self.arrays[0].config.condition_size
+        cond = inp if self.condition_model is None else np.zeros((cond_rows, n), dtype=F32)
+        if self.final_map is not None:
+            head = np.zeros((self.final_map.shape[0], n), dtype=F32)
+        else:
+            head = head_out[-1]
+        output = np.zeros((self.post_convs[-1].cout, n), dtype=F32) if self.post_convs else head
         self._plan = _Plan(
-            n, np.zeros((1, n), dtype=F32), stacks, z_all, slots, scratch, carries, head_out, x_scratch, lean
+            n, inp, cond, stacks, z_all, slots, scratch, carries, head_out, x_scratch, lean, head, output, {}
         )
         return self._plan
 
@@ -620,7 +659,7 @@ def _lean_views(layer: _Layer, stack: np.ndarray, slot: np.ndarray, scratch: _Sc
     taps_into = stack[layer.cond + 1 : rows].reshape(layer.kernel, layer.channels, n)
     a, residual = slot[: layer.bottleneck], scratch.residual[: layer.channels]
     conv = bound_product(layer.w_in, stack[:rows], a)
-    return taps_into, conv, a, bound_product(layer.w_1x1, slot, residual), residual
+    return taps_into, conv, layer.bind_activation(a), bound_product(layer.w_1x1, slot, residual), residual
 
 
 def _channels(model: Model, x: np.ndarray) -> np.ndarray:
