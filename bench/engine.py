@@ -9,7 +9,9 @@ node_modules/pyodide and a local Pyodide package folder holding the NumPy wheel
 (``--job``) through bench/pyodide_run.mjs with nam_web from a wheel built from py/, times
 @opendaw/nam-wasm (NAM Core compiled to wasm) on the same model and block in the same Node process,
 and prints ours/theirs. An LSTM 1×24 (random weights) is added to
-show the target size of LSTM captures.
+show the target size of LSTM captures. Where NeuralAmpModelerCore's source is at hand
+(NAM_CORE_SRC, see bench/nam_core_native.py), the CPython table also prints NAM Core built
+natively on the same machine, and ours/native.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "py"), str(ROOT), str(Path(__file__).parent)]
 
+from nam_core_native import realtime_factor as native_factor  # noqa: E402
 from nam_web import namfile  # noqa: E402
 from nam_web.errors import NamWebError  # noqa: E402
 from nam_web.models import load  # noqa: E402
@@ -38,6 +41,8 @@ from timing import realtime_factor  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "models"
 BLOCKS = (64, 128, 256, 1024, 4096)
+NATIVE_MODELS = ("wavenet_a1_standard.nam", "A2.nam", "lstm_1x24.nam")
+"""Also timed in NeuralAmpModelerCore built natively (bench/nam_core_native.py), when its source is here."""
 PYODIDE_MODELS = ("wavenet_a1_standard.nam", "A2.nam", "wavenet.nam", "lstm_1x24.nam")
 
 
@@ -74,6 +79,12 @@ def cpython_table(files: list[Path], blocks: tuple[int, ...], seconds: float, ru
             continue
         factors = [realtime_factor(model.process, b, audio_seconds=seconds, runs=runs) for b in blocks]
         print(f"{path.name:32s}" + "".join(f"{f:9.1f}" for f in factors), flush=True)
+        if path.name in NATIVE_MODELS:
+            native = [native_factor(path, b, seconds, runs) for b in blocks]
+            if all(native):  # None: no NAM Core source or compiler here (the reason is printed once)
+                print(f"{'  NAM Core native':32s}" + "".join(f"{n:9.1f}" for n in native))
+                ratios = (f / n for f, n in zip(factors, native, strict=True))
+                print(f"{'  ours/native':32s}" + "".join(f"{r:9.2f}" for r in ratios), flush=True)
 
 
 def pyodide_missing() -> str | None:
