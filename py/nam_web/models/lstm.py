@@ -107,9 +107,9 @@ class _Cell:
     ``c ← σ(f)·c + σ(i)·tanh g = ½·(c + tanh g + c·tanh f + tanh g·tanh i)``: one product turns
     the tanh f and tanh i rows into ``[c, tanh g]·[tanh f, tanh i]``, and one small matrix product
     ``MIX · page`` gives both the new c and ``1 + tanh o`` (= 2σ(o), through the row of ones). Then
-    ``2·h = (1 + tanh o)·tanh c``. That product runs on the page seen as complex numbers (two hidden
-    units per element, MIX real): NumPy's products cost per output element, so half as many is
-    cheaper, and the arithmetic is the same. For that the page width is H rounded up to even; a
+    ``2·h = (1 + tanh o)·tanh c``. ``MIX · page`` runs on the page seen as complex numbers (two
+    hidden units per element, MIX real, so the arithmetic is the same): NumPy's products cost per
+    output element, and this halves them. For that the page width is H rounded up to even; a
     padding unit has zero weights and stays at zero. Row 0 of ``rows`` carries the last hidden
     state of the previous block, page 0 its cell state.
     """
