@@ -33,7 +33,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "py"), str(ROOT), str(Path(__file__).parent)]
 
-from nam_core_native import realtime_factor as native_factor  # noqa: E402
 from nam_web import namfile  # noqa: E402
 from nam_web.errors import NamWebError  # noqa: E402
 from nam_web.models import load  # noqa: E402
@@ -69,6 +68,8 @@ def model_files(names: list[str] | None, workdir: Path) -> list[Path]:
 
 
 def cpython_table(files: list[Path], blocks: tuple[int, ...], seconds: float, runs: int) -> None:
+    from nam_core_native import realtime_factor as native_factor  # CPython only (it builds C++)
+
     print(f"CPython {sys.version.split()[0]}, NumPy {np.__version__}: realtime factor (audio s / CPU s)")
     print(f"{'model':32s}" + "".join(f"{b:>9d}" for b in blocks))
     for path in files:
