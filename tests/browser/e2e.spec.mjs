@@ -30,9 +30,10 @@ subprocess.run([nam_web_cli, "render", model, f"{folder}/input.wav", f"{folder}/
                check=True, capture_output=True)
 ref = wav.read(f"{folder}/render.wav").mono()
 # The capture holds every frame the worklet took from the worker, so live[i] answers input[i + shift]:
-# shift is 0 unless the worker skipped stale input after falling behind (CPU contention), in whole
-# blocks of 128. Per 0.1 s window: keep the shift if it matches, else find the new one.
-W, SEARCH, SKIP, BLOCK = 4800, 16384, 24000, 128  # window, search range, settling time, block (samples)
+# shift counts the output the worklet dropped while settling in at start-up (a second) and after
+# the worker fell behind (CPU contention), in whole blocks of 128. Per 0.1 s window: keep the shift
+# if it matches, else find the new one.
+W, SEARCH, SKIP, BLOCK = 4800, 96000, 24000, 128  # window, search range, settling time, block (samples)
 shift, shifts, diffs = 0, [], []
 def diff_at(i0, s):
     r = ref[i0 + s:i0 + s + W]
@@ -59,7 +60,7 @@ test('live output matches nam-web render of the same input through the same chai
   await expect(page.locator('#slot-A-name')).toHaveText('Test Model');
   await page.evaluate((c) => window.namWeb.engine.call('set_controls', c), CHAIN);
   await page.evaluate(() => window.namWeb.startAudio({ block: 256, margin: 512, sampleRate: 48000, capture: true }));
-  await page.waitForTimeout(6000);
+  await page.waitForTimeout(7000);
   const s = await stats(page);
   const toB64 = (which) => `(() => { const c = window.namWeb.audio.lastCapture || (window.namWeb.audio.lastCapture = window.namWeb.audio.takeCapture());
     const u8 = new Uint8Array(c.${which}.buffer); let s = ''; for (let i = 0; i < u8.length; i += 32768) s += String.fromCharCode(...u8.subarray(i, i + 32768)); return btoa(s); })()`;
@@ -83,9 +84,12 @@ test('live output matches nam-web render of the same input through the same chai
 });
 
 test('a Standard WaveNet plays 60 s at block 128 (latencyHint 0) without a dropout', async ({ page, request }, testInfo) => {
-  // Known to fail (issue 4 stays open): wavenet_a1_standard in Pyodide NumPy needs ~86 % of the
-  // 128-sample budget on these 2-core machines, so dropouts occur; the page's warning is still checked.
-  test.fail(true, 'Standard WaveNet at block 128 is not yet real-time inside Pyodide on 2 cores');
+  // Known to fail (issue 4 stays open): wavenet_a1_standard in Pyodide NumPy needs ~60 % of the
+  // 128-sample budget here, but on these shared 2-core machines the worker (or the whole audio
+  // path) is now and then kept off the CPU for 10-50 ms, longer than the starting safety buffer
+  // (256 samples, 5.3 ms): a few dropouts a minute, after which the buffer grows. The page's
+  // explanation of each dropout is still checked.
+  test.fail(true, 'scheduling stalls of 10-50 ms on shared 2-core machines exceed the 5.3 ms starting safety buffer');
   await requirePlayer(request);
   test.setTimeout(180_000);
   await openPlayer(page);
@@ -102,9 +106,10 @@ test('a Standard WaveNet plays 60 s at block 128 (latencyHint 0) without a dropo
   console.log('soak:', { start, end });
   expect(end.frames - start.frames).toBeGreaterThan(48000 * 59);
   expect(end.overruns).toBe(0);
-  if (end.underruns > 0) { // too heavy here: the page must say so and suggest a larger block
+  if (end.underruns > start.underruns) { // the page must say so: a larger block, or the safety buffer that grew
     await expect(page.locator('#perf-warning')).toBeVisible();
-    await expect(page.locator('#perf-warning')).toContainText(/choose block (256|512|1024)/);
+    await expect(page.locator('#perf-warning')).toContainText(/choose block (256|512|1024)|safety buffer grew/);
   }
-  expect(end.underruns, `worker load ${(100 * end.load).toFixed(0)} % (worst call ${(100 * end.loadMax).toFixed(0)} %)`).toBe(0);
+  expect(end.underruns, `worker load ${(100 * end.load).toFixed(0)} % (worst call ${(100 * end.loadMax).toFixed(0)} %), `
+    + `safety buffer grew to ${end.target - 128} samples, latency ${end.latencyMs.toFixed(1)} ms`).toBe(0);
 });

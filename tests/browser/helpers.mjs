@@ -43,7 +43,8 @@ export function stats(page) {
   return page.evaluate(() => {
     const a = window.namWeb.audio;
     return { frames: a.stat('FRAMES'), underruns: a.stat('UNDERRUNS'), overruns: a.stat('OVERRUNS'), loadGaps: a.stat('LOAD_GAPS'),
-      load: a.stat('LOAD_PPM') / 1e6, loadMax: a.stat('LOAD_MAX_PPM') / 1e6, playing: a.stat('PLAYING') };
+      load: a.stat('LOAD_PPM') / 1e6, loadMax: a.stat('LOAD_MAX_PPM') / 1e6, playing: a.stat('PLAYING'),
+      target: a.stat('TARGET'), latencyMs: 1000 * a.latency().total };
   });
 }
 

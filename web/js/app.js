@@ -6,7 +6,7 @@ import { library } from './library.js';
 
 const $ = (sel) => document.querySelector(sel);
 const STEPS = ['isolation', 'python', 'numpy', 'nam_web', 'engine'];
-const state = { ready: false, slots: { A: null, B: null }, active: 'A', lastUnderruns: 0, clipHold: { in: 0, out: 0 } };
+const state = { ready: false, slots: { A: null, B: null }, active: 'A', lastUnderruns: 0, dropped: false, clipHold: { in: 0, out: 0 } };
 let resolveReady;
 let rejectReady;
 const ready = new Promise((resolve, reject) => { resolveReady = resolve; rejectReady = reject; });
@@ -80,19 +80,22 @@ document.querySelectorAll('.switch input[data-control], select[data-control]').f
 });
 
 // --- audio start, devices, block size ------------------------------------------------------
-const AUTO_MARGIN = { start: 256, step: 256, max: 2048 };
-state.autoMargin = AUTO_MARGIN.start;
-/** Safety buffer (frames): the chosen one, or in "auto" one that grows after dropouts. */
-function margin() {
-  return $('#margin').value === 'auto' ? state.autoMargin : Number($('#margin').value);
+const AUTO_MARGIN = { start: 256, max: 2048 };
+/** Safety buffer (frames): the chosen one, or in "auto" one that starts small and that the worklet
+ * grows after each dropout. */
+function margins() {
+  const chosen = $('#margin').value;
+  return chosen === 'auto' ? { margin: AUTO_MARGIN.start, maxMargin: AUTO_MARGIN.max }
+    : { margin: Number(chosen), maxMargin: Number(chosen) };
 }
 
+/** The processing latency the bridge adds: block + safety buffer, as the worklet holds it now. */
 function blockText() {
   const rate = audio.context?.sampleRate || 48000;
   const block = Number($('#block').value);
-  const extra = margin();
-  $('#block-ms').textContent = `+${(1000 * (block + extra) / rate).toFixed(1)} ms`;
-  $('#margin option[value="auto"]').textContent = `auto (${state.autoMargin})`;
+  const frames = audio.running ? audio.target() : block + margins().margin;
+  $('#block-ms').textContent = `+${(1000 * frames / rate).toFixed(1)} ms`;
+  $('#margin option[value="auto"]').textContent = `auto (${$('#margin').value === 'auto' ? frames - block : AUTO_MARGIN.start})`;
 }
 
 async function startAudio(options = {}) {
@@ -100,13 +103,15 @@ async function startAudio(options = {}) {
   const opts = {
     inputId: $('#input-device').value, outputId: $('#output-device').value,
     channel: Number($('#input-channel').value), block: Number($('#block').value),
-    margin: margin(), latencyHint: 0, ...options,
+    ...margins(), latencyHint: 0, ...options,
   };
+  if (options.margin !== undefined) opts.maxMargin = options.maxMargin ?? options.margin;
   $('#block').value = String(opts.block);
   if (options.margin !== undefined) $('#margin').value = String(opts.margin);
   try {
     setStatus('booting', 'Opening audio input…');
     const context = await audio.start(opts);
+    Object.assign(state, { lastUnderruns: 0, dropped: false }); // the counters start again
     $('#rate').textContent = `${context.sampleRate / 1000} kHz`;
     $('#start').textContent = '■ Stop audio';
     $('#start').classList.add('running');
@@ -129,10 +134,12 @@ async function stopAudio() {
 
 $('#start').addEventListener('click', () => (audio.running ? stopAudio() : startAudio().catch(() => {})));
 function applyBlock() {
-  audio.setBlock(Number($('#block').value), margin());
+  state.dropped = false;
+  const { margin, maxMargin } = margins();
+  audio.setBlock(Number($('#block').value), margin, maxMargin);
   blockText();
 }
-$('#block').addEventListener('change', () => { state.autoMargin = AUTO_MARGIN.start; applyBlock(); });
+$('#block').addEventListener('change', applyBlock);
 $('#margin').addEventListener('change', applyBlock);
 $('#input-channel').addEventListener('change', () => audio.setChannel(Number($('#input-channel').value)));
 $('#input-device').addEventListener('change', () => audio.running && startAudio().catch(() => {}));
@@ -165,6 +172,22 @@ function showMeter(which, peak, clips) {
   $(`#clip-${which}`).classList.toggle('lit', performance.now() < state.clipHold[which]);
 }
 
+/** What the page says when the engine cannot keep up (load in % of real time), or null. */
+function perfWarning(load, block) {
+  const margin = audio.target() - block;
+  const ms = (frames) => `${(1000 * frames / audio.context.sampleRate).toFixed(1)} ms`;
+  const auto = $('#margin').value === 'auto';
+  if (load > 90 || (state.dropped && auto && audio.target() >= audio.targets().maxTarget)) {
+    return block < 1024
+      ? `This model needs more CPU than block ${block} allows (${load.toFixed(0)} % of real time): choose block ${block * 2} or a smaller model.`
+      : `This model is too heavy for this computer even at block 1024 (${load.toFixed(0)} % of real time): try a smaller model (Lite, Feather or Nano).`;
+  }
+  if (!state.dropped) return null; // a dropout is explained until the block or the safety buffer is chosen again
+  const busy = `Dropout: the computer kept the engine waiting (it needs ${load.toFixed(0)} % of real time on average).`;
+  return auto ? `${busy} The safety buffer grew to ${margin} samples (${ms(margin)}).`
+    : `${busy} A safety buffer of ${margin} samples (${ms(margin)}) is too small here: choose a larger one, or auto.`;
+}
+
 async function pollMeters() {
   if (state.ready && audio.running) {
     const m = await engine.call('take_meters').catch(() => null);
@@ -180,21 +203,14 @@ async function pollMeters() {
     if (!lat) { setTimeout(pollMeters, 100); return; }
     $('#latency').innerHTML = `${(1000 * lat.total).toFixed(1)}<small> ms</small>`;
     $('#latency').title = `context ${(1000 * lat.base).toFixed(1)} ms + output ${(1000 * lat.output).toFixed(1)} ms + processing ${(1000 * lat.processing).toFixed(1)} ms`;
-    const struggling = load > 90 || underruns - state.lastUnderruns > 2;
-    if (underruns > state.lastUnderruns && $('#margin').value === 'auto' && state.autoMargin < AUTO_MARGIN.max
-        && performance.now() - (state.lastGrow || 0) > 1000) {
-      state.autoMargin += AUTO_MARGIN.step; // a dropout: buffer a little more rather than keep crackling
-      state.lastGrow = performance.now();
-      applyBlock();
-    }
+    if (underruns > state.lastUnderruns) state.dropped = true;
     state.lastUnderruns = underruns;
-    const block = Number($('#block').value);
+    blockText(); // the automatic safety buffer may have grown
     const warning = $('#perf-warning');
-    if (struggling) {
+    const text = perfWarning(load, Number($('#block').value));
+    if (text) {
       warning.hidden = false;
-      warning.textContent = block < 1024
-        ? `This model needs more CPU than block ${block} allows (${load.toFixed(0)} % of real time): choose block ${block * 2} or a smaller model.`
-        : `This model is too heavy for this computer even at block 1024 (${load.toFixed(0)} % of real time): try a smaller model (Lite, Feather or Nano).`;
+      warning.textContent = text;
     } else if (load < 70) {
       warning.hidden = true;
     }

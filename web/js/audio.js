@@ -1,10 +1,9 @@
 // The Web Audio graph: microphone/interface -> AudioWorklet bridge -> speakers, with the rings
 // that connect the worklet to the engine worker.
-import { Ring, STAT, createStats } from './ring.js';
+import { QUANTUM, Ring, STAT, createStats } from './ring.js';
 
 const RING_FRAMES = 1 << 15;
 const CAPTURE_FRAMES = 1 << 23;
-export const QUANTUM = 128;
 
 export class AudioIO {
   constructor(engine) {
@@ -15,9 +14,11 @@ export class AudioIO {
 
   get running() { return this.context !== null; }
 
-  /** Open the input device and start the bridge. `latencyHint` 0 asks for the smallest buffers. */
-  async start({ inputId = '', outputId = '', channel = 0, block = 128, margin = 256, latencyHint = 0,
-    sampleRate = undefined, capture = false }) {
+  /** Open the input device and start the bridge. `latencyHint` 0 asks for the smallest buffers.
+   * `margin`: the safety buffer (frames) on top of the block; with `maxMargin` above it, the worklet
+   * grows it after each dropout, up to `maxMargin` (the automatic safety buffer). */
+  async start({ inputId = '', outputId = '', channel = 0, block = 128, margin = 256, maxMargin = margin,
+    latencyHint = 0, sampleRate = undefined, capture = false }) {
     await this.stop();
     if (!navigator.mediaDevices?.getUserMedia) throw new Error('This browser cannot open audio inputs (no getUserMedia).');
     const context = new AudioContext({ latencyHint, sampleRate });
@@ -40,17 +41,20 @@ export class AudioIO {
     this.stats.fill(0);
     this.block = block;
     this.margin = margin;
+    this.maxMargin = maxMargin;
     const source = context.createMediaStreamSource(stream);
     this.captured = capture ? { input: Ring.create(CAPTURE_FRAMES), output: Ring.create(CAPTURE_FRAMES) } : null;
+    // The worker first warms up (about a second, the first time): the worklet starts after it, so
+    // it does not fill the input ring meanwhile.
+    await this.engine.request('start', { sampleRate: context.sampleRate, inSab: this.inRing.sab,
+      outSab: this.outRing.sab, statsSab: this.stats.buffer, block });
     const node = new AudioWorkletNode(context, 'nam-bridge', {
       numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [2],
       channelCount: 2, channelCountMode: 'explicit', channelInterpretation: 'discrete',
       processorOptions: { inSab: this.inRing.sab, outSab: this.outRing.sab, statsSab: this.stats.buffer,
-        target: this.target(), slack: this.slack(), channel,
+        ...this.targets(), channel,
         capture: this.captured && { inSab: this.captured.input.sab, outSab: this.captured.output.sab } },
     });
-    await this.engine.request('start', { sampleRate: context.sampleRate, inSab: this.inRing.sab,
-      outSab: this.outRing.sab, statsSab: this.stats.buffer, block });
     source.connect(node);
     node.connect(context.destination);
     if (outputId && context.setSinkId) await context.setSinkId(outputId);
@@ -66,18 +70,22 @@ export class AudioIO {
     await this.engine.request('stop');
   }
 
-  /** Output frames the worklet keeps queued: one processing block plus the safety buffer. */
-  target() { return this.block + this.margin; }
+  /** The worklet's settings (frames): `target` queued before playing (one processing block plus the
+   * safety buffer), how far it may grow, and the `slack` tolerated above it (the worker delivers whole
+   * blocks) before trimming. */
+  targets() {
+    return { block: this.block, target: this.block + this.margin, maxTarget: this.block + Math.max(this.margin, this.maxMargin),
+      slack: this.block + 2 * QUANTUM };
+  }
 
-  /** Output frames tolerated above target (the worker delivers whole blocks) before trimming. */
-  slack() { return this.block + 2 * QUANTUM; }
+  /** Frames the worklet queues now (block + safety buffer, grown after dropouts when automatic). */
+  target() { return this.running ? this.stat('TARGET') : this.block + this.margin; }
 
-  async setBlock(block, margin = this.margin) {
-    this.block = block;
-    this.margin = margin;
+  async setBlock(block, margin = this.margin, maxMargin = margin) {
+    Object.assign(this, { block, margin, maxMargin });
     if (!this.context) return;
     await this.engine.request('setBlock', { block });
-    this.node.port.postMessage({ target: this.target(), slack: this.slack() });
+    this.node.port.postMessage(this.targets());
   }
 
   setChannel(channel) { this.node?.port.postMessage({ channel }); }

@@ -1,5 +1,7 @@
 // The player's worker: Pyodide + nam_web.player. It only moves buffers: it waits for input
-// frames in the ring, hands whole blocks to Python, and pushes the result to the output ring.
+// frames in the ring, copies them straight into the player's input array in WebAssembly memory,
+// lets Python process them, and pushes the player's output array to the output ring. When it has
+// fallen behind it hands Python the whole backlog in one call (one crossing instead of several).
 // Requests from the page ({id, method, args, payload}) are answered with {id, result|error}.
 import { Ring, STAT } from './ring.js';
 import { bootNamWeb } from './pyodide-boot.js';
@@ -14,9 +16,12 @@ self.onmessage = (e) => { // set before any await, or early messages are lost
 
 let pyodide = null;
 let player = null;
-let audio = null; // {inRing, outRing, stats, block, inBuf, outBuf}
-const MAX_FRAMES = 8192;
+let settleMemory = null; // nam_web.player.settle_memory: a garbage collection now, not on the audio clock
+let audio = null; // {sampleRate, inRing, outRing, stats, block}
+let io = null; // BlockIO, once audio first starts
 const STALE_FRAMES = 2048; // input backlog (frames) dropped after a long request
+const WARM_UP_MS = 1000; // processing on silence before the first start
+let warm = false;
 const MAILBOX_POLL_MS = 5; // longest sleep before looking for requests when no audio arrives
 
 function post(msg) { self.postMessage(msg); }
@@ -25,7 +30,9 @@ async function boot() {
   try {
     pyodide = await bootNamWeb((stage, text) => post({ type: 'progress', stage, text }));
     post({ type: 'progress', stage: 'engine', text: 'Starting the engine…' });
-    player = pyodide.pyimport('nam_web.player').Player(48000);
+    const module = pyodide.pyimport('nam_web.player');
+    player = module.Player(48000);
+    settleMemory = module.settle_memory;
     post({ type: 'ready' });
   } catch (err) {
     const python = err.type ? `nam_web failed to start: ${pythonError(err)}. Reload; if it persists, report it with this message.` : null;
@@ -69,18 +76,45 @@ function pyBytesToJs(proxy) {
   try { return buffer.data.slice(); } finally { buffer.release(); proxy.destroy(); }
 }
 
+/** Float32Array views of the player's block_in / block_out arrays (WebAssembly memory). Growing that
+ * memory detaches views (their length becomes 0): they are then taken again. */
+class BlockIO {
+  constructor(py) {
+    this.py = py;
+    this.take();
+  }
+
+  take() {
+    this.inBuf?.release();
+    this.outBuf?.release();
+    const view = (proxy) => { try { return proxy.getBuffer('f32'); } finally { proxy.destroy(); } };
+    this.inBuf = view(this.py.block_in);
+    this.outBuf = view(this.py.block_out);
+  }
+
+  get input() { if (this.inBuf.data.length === 0) this.take(); return this.inBuf.data; }
+
+  get output() { if (this.outBuf.data.length === 0) this.take(); return this.outBuf.data; }
+}
+
 const methods = {
   start({ sampleRate, inSab, outSab, statsSab, block }) {
     player.set_sample_rate(sampleRate);
-    audio = { sampleRate, inRing: new Ring(inSab), outRing: new Ring(outSab), stats: new Int32Array(statsSab), block,
-      inBuf: new Float32Array(MAX_FRAMES), outBuf: new Float32Array(MAX_FRAMES) };
-    // The first call into NumPy code is slow (wasm warm-up): do it now, not on the audio clock.
-    player.process_into(audio.inBuf.subarray(0, block), audio.outBuf.subarray(0, block));
+    audio = { sampleRate, inRing: new Ring(inSab), outRing: new Ring(outSab), stats: new Int32Array(statsSab), block };
+    io = io || new BlockIO(player);
+    // The first calls into NumPy code are slow (WebAssembly is compiled lazily and optimised once it
+    // runs hot): warm up on silence now, not on the audio clock; then collect garbage, so no long
+    // collection falls on the audio clock either.
+    io.input.fill(0, 0, block);
+    const until = performance.now() + (warm ? 0 : WARM_UP_MS);
+    do player.process_block(block); while (performance.now() < until);
+    warm = true;
+    settleMemory();
     runLoop(audio);
     return JSON.parse(player.describe());
   },
   setBlock({ block }) { audio.block = block; return block; },
-  stop() { audio = null; return null; }, // the audio loop ends; models and settings stay
+  stop() { audio = null; return null; }, // the audio loop ends; models, settings and block views stay
   call({ name, kwargs }, payload) {
     // Generic call into nam_web.player.Player: kwargs is JSON-able, payload bytes (Uint8Array).
     const fn = player[name];
@@ -102,7 +136,7 @@ async function runLoop(a) {
   let audioFrames = 0;
   let worst = 0;
   let windowStart = performance.now();
-  const process = player.process_into;
+  const process = player.process_block;
   await yieldToEvents(); // let the request that started us answer first: the loop below blocks
   while (audio === a) {
     if (Atomics.load(mailbox, 0) > 0) { // a request is waiting: let onmessage run
@@ -117,15 +151,14 @@ async function runLoop(a) {
       Atomics.wait(inRing.index, 0, Atomics.load(inRing.index, 0), MAILBOX_POLL_MS);
       continue;
     }
-    let n = Math.min(avail - (avail % block), MAX_FRAMES - (MAX_FRAMES % block), outRing.space() - (outRing.space() % block));
+    const most = Math.min(io.input.length, outRing.space());
+    const n = Math.min(avail - (avail % block), most - (most % block)); // the whole backlog, in whole blocks
     if (n <= 0) { await yieldToEvents(); continue; }
-    const inView = a.inBuf.subarray(0, n);
-    const outView = a.outBuf.subarray(0, n);
-    inRing.pop(inView);
+    inRing.pop(io.input.subarray(0, n));
     const t0 = performance.now();
-    process(inView, outView);
+    process(n);
     const spent = performance.now() - t0;
-    outRing.push(outView);
+    outRing.push(io.output.subarray(0, n));
     busy += spent;
     audioFrames += n;
     worst = Math.max(worst, spent / (1000 * n / a.sampleRate));

@@ -4,6 +4,8 @@
 // (wrap-around safe); the capacity is a power of two. Only the producer moves `write`, only the
 // consumer moves `read`; the consumer may sleep on `write` with Atomics.wait/waitAsync.
 
+/** Frames per Web Audio render quantum (one worklet callback). */
+export const QUANTUM = 128;
 export const WRITE = 0;
 export const READ = 1;
 const HEADER_BYTES = 16;

@@ -1,11 +1,18 @@
 // AudioWorklet side of the bridge: never blocks, never allocates in process().
 // Each render quantum it pushes the chosen input channel into the input ring (waking the
 // worker) and pulls the same number of processed frames from the output ring. It holds back
-// output until `target` frames are waiting (block + safety margin); if the ring runs dry
-// while playing it plays what is left with a fade-out, counts an underrun and refills.
-import { Ring, STAT } from './ring.js';
+// output until `target` frames are waiting (block + safety margin) and the worker has caught up,
+// so the latency is the target and no more; if the ring runs dry
+// while playing it plays what is left with a fade-out, counts an underrun and refills. With an
+// automatic safety margin (`maxTarget` above `target`) each underrun also makes the margin half as
+// large again (in whole render quanta, up to `maxTarget`): the refill that follows the dropout
+// anyway builds the new margin, so growing adds no second gap.
+import { QUANTUM, Ring, STAT } from './ring.js';
 
 const FADE_FRAMES = 64;
+// Seconds of output held back (and dropped) at start-up, while the browser's own start-up work
+// competes with the worker: its first half second is often two or three times slower.
+const SETTLE_S = 1;
 
 class NamBridge extends AudioWorkletProcessor {
   constructor(options) {
@@ -14,29 +21,48 @@ class NamBridge extends AudioWorkletProcessor {
     this.inRing = new Ring(o.inSab);
     this.outRing = new Ring(o.outSab);
     this.stats = new Int32Array(o.statsSab);
-    this.target = o.target;
-    this.slack = o.slack; // output frames allowed above target before the excess is dropped
+    this.setTarget(o);
     this.channel = o.channel; // 0 = left, 1 = right, -1 = mix
     this.playing = false;
+    this.settling = Math.round(SETTLE_S * sampleRate); // frames
     this.fadeIn = 0;
-    this.silence = new Float32Array(128);
-    this.mono = new Float32Array(128);
+    this.silence = new Float32Array(QUANTUM);
+    this.mono = new Float32Array(QUANTUM);
     // {inSab, outSab} when the page records (tests, benchmark): every input frame, and every output
     // frame taken from the worker (before fades, without the silence played while refilling).
     const c = o.capture;
     this.capture = c ? { input: new Ring(c.inSab), output: new Ring(c.outSab) } : null;
     this.port.onmessage = (e) => this.onMessage(e.data);
+  }
+
+  /** Frames: `block` the worker's processing block, `target` = block + safety margin, `maxTarget` the
+   * most the margin may grow to, `slack` frames allowed above target before the excess is dropped. */
+  setTarget({ block, target, maxTarget = target, slack }) {
+    Object.assign(this, { block, target, maxTarget, slack });
+    Atomics.store(this.stats, STAT.TARGET, target);
+  }
+
+  /** After a dropout: a margin half as large again, in whole quanta (automatic margin only). */
+  growMargin() {
+    const margin = this.target - this.block;
+    const grown = this.block + QUANTUM * Math.ceil((1.5 * Math.max(margin, QUANTUM)) / QUANTUM);
+    this.target = Math.min(this.maxTarget, grown);
     Atomics.store(this.stats, STAT.TARGET, this.target);
   }
 
   onMessage(msg) {
     if (msg.target !== undefined) {
-      this.target = msg.target;
-      this.slack = msg.slack;
+      this.setTarget(msg);
       this.playing = false;
-      Atomics.store(this.stats, STAT.TARGET, this.target);
     }
     if (msg.channel !== undefined) this.channel = msg.channel;
+  }
+
+  /** Frames between the input ring and the output ring: not yet taken by the worker, or being processed
+   * (this quantum's `n` input frames are pushed but not yet counted in FRAMES). */
+  upstream(n, avail) {
+    const s = this.stats;
+    return Atomics.load(s, STAT.FRAMES) + n - Atomics.load(s, STAT.POPPED) - Atomics.load(s, STAT.SKIPPED) - avail;
   }
 
   /** Skip `n` output frames (counted, so latency measurements and captures stay aligned). */
@@ -66,7 +92,10 @@ class NamBridge extends AudioWorkletProcessor {
     const n = left.length;
     if (this.silence.length < n) return true; // never happens with 128-frame quanta
     const src = this.pickInput(inputs[0], n);
-    if (!this.inRing.push(src)) Atomics.add(this.stats, STAT.OVERRUNS, 1);
+    if (!this.inRing.push(src)) {
+      Atomics.add(this.stats, STAT.OVERRUNS, 1);
+      Atomics.add(this.stats, STAT.SKIPPED, n); // never comes back: not latency
+    }
 
     let avail = this.outRing.available();
     if (this.playing && avail > this.target + this.slack) {
@@ -74,13 +103,18 @@ class NamBridge extends AudioWorkletProcessor {
       avail = this.target;
     }
     Atomics.store(this.stats, STAT.FILL, avail);
-    if (!this.playing && avail >= this.target) {
-      // Start from exactly `target` frames: a burst from a worker catching up must not become latency.
+    if (!this.playing && avail >= this.target && this.upstream(n, avail) < this.block + n) {
+      // Start from exactly `target` frames once the worker has caught up (less than a block waits
+      // upstream): a burst from a worker catching up must not become latency.
       this.drop(avail - this.target);
       avail = this.target;
-      this.playing = true;
-      this.fadeIn = FADE_FRAMES;
-      Atomics.store(this.stats, STAT.PLAYING, 1);
+      if (this.settling > 0) {
+        this.settling -= n; // just started: the worker keeps up for a while before output plays
+      } else {
+        this.playing = true;
+        this.fadeIn = FADE_FRAMES;
+        Atomics.store(this.stats, STAT.PLAYING, 1);
+      }
     }
     if (this.playing) {
       if (avail >= n) {
@@ -100,7 +134,12 @@ class NamBridge extends AudioWorkletProcessor {
         left.fill(0, avail);
         this.playing = false;
         Atomics.store(this.stats, STAT.PLAYING, 0);
-        Atomics.add(this.stats, Atomics.load(this.stats, STAT.BUSY) ? STAT.LOAD_GAPS : STAT.UNDERRUNS, 1);
+        if (Atomics.load(this.stats, STAT.BUSY)) {
+          Atomics.add(this.stats, STAT.LOAD_GAPS, 1);
+        } else {
+          Atomics.add(this.stats, STAT.UNDERRUNS, 1);
+          if (this.target < this.maxTarget) this.growMargin(); // refill to a larger target
+        }
       }
     } else {
       left.fill(0);
