@@ -109,10 +109,10 @@ def _scaled(x: np.ndarray, gain: float | np.ndarray) -> np.ndarray:
 def settle_memory() -> None:
     """Collect garbage now and move every surviving object to the collector's permanent generation.
 
-    Called after loading (a model, an IR, a DI), never while audio flows. In Pyodide a full
-    collection over the loaded interpreter takes 50–70 ms, twenty blocks at 128 samples; with the
-    long-lived objects frozen, the collections Python starts by itself during playback only look at
-    the few objects made since, and take microseconds.
+    Called after loading (a model, an IR, a DI) and by the browser worker before audio starts, never
+    while audio flows. In Pyodide a full collection over the loaded interpreter takes 50–70 ms,
+    twenty blocks at 128 samples; with the long-lived objects frozen, the collections Python starts
+    by itself during playback only look at the objects made since, and take well under a millisecond.
     """
     gc.unfreeze()
     gc.collect()
