@@ -56,6 +56,9 @@ ROOM = 2 * MAX_CHUNK
 OPS_CACHE = 64
 """Op lists kept per block size (one per history offset: 16 for steady 128-sample blocks)."""
 
+PLANS_CACHE = 8
+"""Block sizes whose buffers are kept: building them costs about a 128-sample block inside Pyodide."""
+
 PAD = 16
 """Chunks are computed a multiple of PAD columns wide: BLAS rounds a column differently when it falls
 in a partial panel, which would make the output depend (by ~1e-5) on how the signal is cut. The
@@ -410,7 +413,8 @@ class WaveNet(Model):
         self.post_activation = config.post_head.activation.function(fast) if config.post_head else None
         self.post_convs = [_HeadConv(c) for c in parsed.post_head]
         self._build_head(parsed.head_scale)
-        self._plan: _Plan | None = None
+        self._plans: dict[int, _Plan] = {}
+        """Per chunk width: a player alternates a few (its block, and a backlog after a stall)."""
         self._offset = 0
         """Where the next chunk starts in every history (see _History)."""
 
@@ -509,7 +513,11 @@ class WaveNet(Model):
         of a buffer that the next call overwrites."""
         n = x.size
         width = -(-n // PAD) * PAD
-        plan = self._plan if self._plan is not None and self._plan.n == width else self._make_plan(width)
+        plan = self._plans.get(width)
+        if plan is None:
+            if len(self._plans) >= PLANS_CACHE:
+                self._plans.clear()
+            plan = self._plans[width] = self._make_plan(width)
         if self._offset + width > ROOM:
             for history in self._histories:
                 history.wrap(self._offset)
@@ -648,10 +656,9 @@ class WaveNet(Model):
         else:
             head = head_out[-1]
         output = np.zeros((self.post_convs[-1].cout, n), dtype=F32) if self.post_convs else head
-        self._plan = _Plan(
+        return _Plan(
             n, inp, cond, stacks, z_all, slots, scratch, carries, head_out, x_scratch, lean, head, output, {}
         )
-        return self._plan
 
 
 def _lean_views(layer: _Layer, stack: np.ndarray, slot: np.ndarray, scratch: _Scratch, n: int) -> tuple:
