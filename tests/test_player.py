@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import numpy as np
@@ -92,3 +93,25 @@ def test_di_render_is_a_wav_of_the_di_through_the_active_chain() -> None:
     np.testing.assert_array_equal(rendered.samples, again.samples)
     with pytest.raises(NamWebError, match="no DI loaded"):
         Player(RATE).render()
+
+
+def test_the_worker_path_through_block_in_and_block_out_is_process() -> None:
+    """What the worker calls: blocks written into ``block_in``, read back from ``block_out``."""
+    by_arrays, direct = player_with("wavenet.nam"), player_with("wavenet.nam")
+    x = guitar(0.2)
+    out, i = [], 0
+    for n in [128, 384, 128, 128, 640] * 5:  # blocks, and a backlog after a stall now and then
+        by_arrays.block_in[:n] = x[i:i + n]
+        by_arrays.process_block(n)
+        out.append(by_arrays.block_out[:n].copy())
+        i += n
+    np.testing.assert_array_equal(np.concatenate(out), direct.process(x[:i]))
+
+
+def test_settle_memory_freezes_what_was_loaded_and_the_player_still_plays() -> None:
+    p = player_with("wavenet.nam")  # load_model settles memory
+    try:
+        assert gc.get_freeze_count() > 0
+        assert np.any(p.process(guitar(0.05)))
+    finally:
+        gc.unfreeze()
