@@ -18,6 +18,8 @@ test('knobs and switches change the sound; mute silences, bypass passes the dry 
   await page.evaluate(() => window.namWeb.startAudio({ block: 1024, margin: 512 }));
   await page.locator('#di-bundled').click();
   await expect(page.locator('#di-name')).toHaveText('di_clip.wav');
+  // The first start warms the engine up and settles before output plays: measure once sound flows.
+  await expect.poll(async () => (await stats(page)).playing, { timeout: 15_000 }).toBe(1);
 
   await turn(page, 'input_db', -6);
   await turn(page, 'treble', 7.5);

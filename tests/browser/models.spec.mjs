@@ -63,7 +63,8 @@ test('A/B switching crossfades between two loaded models without dropouts', asyn
   await page.evaluate(() => window.namWeb.startAudio({ block: 1024, margin: 512 }));
   await page.locator('#di-bundled').click();
   await expect(page.locator('#di-name')).toHaveText('di_clip.wav');
-  await page.waitForTimeout(800);
+  // The first start warms the engine up and settles before output plays: switch once sound flows.
+  await expect.poll(async () => (await stats(page)).playing, { timeout: 15_000 }).toBe(1);
   const before = await stats(page);
   for (const slot of ['A', 'B', 'A', 'B']) {
     await page.keyboard.press(slot.toLowerCase());
