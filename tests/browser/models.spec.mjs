@@ -76,8 +76,8 @@ test('A/B switching crossfades between two loaded models without dropouts', asyn
   const after = await stats(page);
   // Switching never stalls the worker (dropouts from a busy shared CPU are the soak test's business).
   expect(after.loadGaps - before.loadGaps).toBe(0);
-  expect(after.playing).toBe(1);
   expect(after.frames).toBeGreaterThan(before.frames);
+  await expect.poll(async () => (await stats(page)).playing).toBe(1); // (a dropout refills for a moment)
   const meters = await page.evaluate(() => window.namWeb.engine.call('take_meters'));
   expect(meters.out_peak).toBeGreaterThan(0.001);
   await page.waitForTimeout(300); // meters and readouts refresh
