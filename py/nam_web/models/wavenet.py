@@ -12,7 +12,9 @@ and each array's head is ``W_head ∗ Σ skip``. Speed comes from:
 * one matrix product per layer for the dilated taps + input mixin + bias: the taps of the layer's
   input history, the condition rows and a row of ones are stacked in one matrix ``S``;
 * ring-buffer histories: each layer's input is written once, straight into the history its
-  convolution reads, and the previous layer's residual add writes there (no concatenation);
+  convolution reads, and the previous layer's residual add writes there (no concatenation); all
+  histories share one offset, so a chunk is a flat list of bound calls on fixed views, built once
+  per (block size, offset) and replayed (no Python work around the NumPy calls);
 * every layer's activation output stays in one matrix ``Z`` (with a ones row per layer), so all
   skip sums, head 1×1s, head re-channels and ``head_scale`` fold into one final product when the
   heads are 1×1 (the usual case);
