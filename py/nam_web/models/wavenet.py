@@ -68,6 +68,7 @@ extra columns land in each history's future, which the next block overwrites bef
 
 F32 = np.float32
 
+
 def _matmul(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
     np.matmul(w, x, out=out)
 
