@@ -4,7 +4,10 @@
 // (% of the real-time budget), dropouts and measured latency; then times @opendaw/nam-wasm (NAM Core
 // compiled to wasm) on the same models in the same browser and prints our load ÷ theirs.
 //
-//   node bench/browser.mjs [--seconds 30] [--blocks 128,256,512,1024]
+//   node bench/browser.mjs [--seconds 30] [--blocks 128,256,512,1024] [--margin auto|256|...]
+//
+// --margin: the safety buffer (frames): `auto` (the page's default: sized from the worker's load,
+// grown after a dropout) or a fixed one.
 //
 // Needs .venv (make install), npm install, Debian chromium, and NumPy for Pyodide (a local package
 // folder or the network).
@@ -23,6 +26,7 @@ const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filt
   .map((a) => a.trim().split(/\s+/)));
 const SECONDS = Number(args.seconds || 30);
 const BLOCKS = (args.blocks || '128,256,512,1024').split(',').map(Number);
+const MARGIN = args.margin || 'auto';
 const RATE = 48000;
 const NAM_WASM = join(ROOT, 'node_modules', '@opendaw', 'nam-wasm', 'dist');
 
@@ -59,12 +63,13 @@ async function startServer() {
 async function measureOurs(page, modelName, bytes, block) {
   await page.evaluate(({ data, name }) => window.namWeb.engine.call('load_model', { slot: 'A', name },
     new Uint8Array(data)), { data: [...bytes], name: modelName });
-  await page.evaluate((b) => window.namWeb.startAudio({ block: b, margin: 256, sampleRate: 48000, latencyHint: 0 }), block);
+  await page.evaluate(({ b, m }) => window.namWeb.startAudio({ block: b, sampleRate: 48000, latencyHint: 0,
+    ...(m === 'auto' ? {} : { margin: Number(m) }) }), { b: block, m: MARGIN });
   await page.waitForTimeout(2000);
   const read = () => page.evaluate(() => {
     const a = window.namWeb.audio;
     return { busy: a.stat('BUSY_US'), processed: a.stat('PROCESSED'), underruns: a.stat('UNDERRUNS'),
-      inFlight: a.framesInFlight(), playing: a.stat('PLAYING'), base: a.context.baseLatency, out: a.context.outputLatency };
+      inFlight: a.framesInFlight(), playing: a.stat('PLAYING'), target: a.stat('TARGET'), base: a.context.baseLatency, out: a.context.outputLatency };
   });
   const start = await read();
   const inFlight = [];
@@ -82,6 +87,7 @@ async function measureOurs(page, modelName, bytes, block) {
     underruns: end.underruns - start.underruns,
     latencyMs: 1000 * (start.base + start.out + median / RATE),
     bridgeMs: 1000 * median / RATE,
+    margins: [start.target - block, end.target - block],
   };
 }
 
@@ -141,9 +147,9 @@ async function main() {
     await page.evaluate(() => window.namWeb.ready);
     await page.locator('#di-bundled').click();
     await page.locator('#di-name', { hasText: 'di_clip.wav' }).waitFor();
-    console.log(`nam-web browser benchmark: ${SECONDS} s of the bundled DI per run, 48 kHz, latencyHint 0, safety buffer 256`);
+    console.log(`nam-web browser benchmark: ${SECONDS} s of the bundled DI per run, 48 kHz, latencyHint 0, safety buffer ${MARGIN}`);
     console.log('load = worker processing time / audio time (100 % = the whole real-time budget)\n');
-    console.log('model                               block  load   dropouts  latency (bridge)   nam-wasm load  ours/nam-wasm');
+    console.log('model                               block  load   dropouts  safety buffer  latency (bridge)   nam-wasm load  ours/nam-wasm');
     for (const [label, path] of models) {
       const bytes = readFileSync(path);
       let theirs = {};
@@ -151,7 +157,7 @@ async function main() {
       for (const block of BLOCKS) {
         const r = await measureOurs(page, label, bytes, block);
         const t = theirs[block];
-        console.log(`${label.padEnd(35)} ${String(block).padStart(5)}  ${(100 * r.load).toFixed(0).padStart(4)} %  ${String(r.underruns).padStart(8)}  `
+        console.log(`${label.padEnd(35)} ${String(block).padStart(5)}  ${(100 * r.load).toFixed(0).padStart(4)} %  ${String(r.underruns).padStart(8)}  ${r.margins.join('→').padStart(13)}  `
           + `${r.latencyMs.toFixed(1).padStart(6)} ms (${r.bridgeMs.toFixed(1)} ms)   ${t ? `${(100 * t).toFixed(1).padStart(10)} %` : '         n/a'}  `
           + `${t ? `${(r.load / t).toFixed(1).padStart(10)}x` : ''}`);
         if (r.load > 0.9) console.log(`${''.padEnd(42)}-> too heavy for block ${block}${block < 1024 ? `: use ${block * 2} or larger` : ''}`);

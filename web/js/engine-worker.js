@@ -1,7 +1,8 @@
 // The player's worker: Pyodide + nam_web.player. It only moves buffers: it waits for input
 // frames in the ring, copies them straight into the player's input array in WebAssembly memory,
 // lets Python process them, and pushes the player's output array to the output ring. When it has
-// fallen behind it hands Python the whole backlog in one call (one crossing instead of several).
+// fallen behind it hands Python the backlog in one call (one crossing instead of several), as far
+// as the output ring can wait for it.
 // Requests from the page ({id, method, args, payload}) are answered with {id, result|error}.
 import { Ring, STAT } from './ring.js';
 import { bootNamWeb } from './pyodide-boot.js';
@@ -21,6 +22,7 @@ let audio = null; // {sampleRate, inRing, outRing, stats, block}
 let io = null; // BlockIO, once audio first starts
 const STALE_FRAMES = 2048; // input backlog (frames) dropped after a long request
 const WARM_UP_MS = 1000; // processing on silence before the first start
+const LOAD_PROBE_BLOCKS = 32; // blocks timed after warming up, for the first load reading
 let warm = false;
 const MAILBOX_POLL_MS = 5; // longest sleep before looking for requests when no audio arrives
 
@@ -109,6 +111,17 @@ const methods = {
     const until = performance.now() + (warm ? 0 : WARM_UP_MS);
     do player.process_block(block); while (performance.now() < until);
     warm = true;
+    // The load this model needs at this block size, before the first sound (the median block: a
+    // busy moment of the machine is not the model's): the worklet sizes the automatic safety buffer
+    // from it.
+    const times = [];
+    for (let i = 0; i < LOAD_PROBE_BLOCKS; i++) {
+      const t0 = performance.now();
+      player.process_block(block);
+      times.push(performance.now() - t0);
+    }
+    const median = times.sort((a, b) => a - b)[LOAD_PROBE_BLOCKS >> 1];
+    Atomics.store(audio.stats, STAT.LOAD_PPM, Math.round(1e6 * median / (1000 * block / sampleRate)));
     settleMemory();
     runLoop(audio);
     return JSON.parse(player.describe());
@@ -151,8 +164,12 @@ async function runLoop(a) {
       Atomics.wait(inRing.index, 0, Atomics.load(inRing.index, 0), MAILBOX_POLL_MS);
       continue;
     }
-    const most = Math.min(io.input.length, outRing.space());
-    const n = Math.min(avail - (avail % block), most - (most % block)); // the whole backlog, in whole blocks
+    // The whole backlog in one call (fewer crossings into Python), in whole blocks; but while the
+    // output ring runs low, at most half of what it still holds (at least a block), so that output
+    // flows again before it runs dry: on a machine that is slow for a moment, one big catch-up call
+    // can outlast the output it was meant to save.
+    const most = Math.min(io.input.length, outRing.space(), Math.max(block, outRing.available() >> 1));
+    const n = Math.min(avail - (avail % block), most - (most % block));
     if (n <= 0) { await yieldToEvents(); continue; }
     inRing.pop(io.input.subarray(0, n));
     const t0 = performance.now();

@@ -6,13 +6,21 @@
 // while playing it plays what is left with a fade-out, counts an underrun and refills. With an
 // automatic safety margin (`maxTarget` above `target`) each underrun also makes the margin half as
 // large again (in whole render quanta, up to `maxTarget`): the refill that follows the dropout
-// anyway builds the new margin, so growing adds no second gap.
+// anyway builds the new margin, so growing adds no second gap. Before each (re)start an automatic
+// margin is also made as large as the worker's load calls for (see LOAD_FREE).
 import { QUANTUM, Ring, STAT } from './ring.js';
 
 const FADE_FRAMES = 64;
 // Seconds of output held back (and dropped) at start-up, while the browser's own start-up work
 // competes with the worker: its first half second is often two or three times slower.
 const SETTLE_S = 1;
+// The automatic safety margin also follows the worker's load (its share of the real-time budget).
+// On a busy machine the worker is now and then left a third of a core or less for 10-30 ms; a
+// worker needing under a third of the budget keeps up even then, one needing more falls behind
+// the faster the more it needs. So above LOAD_FREE the margin starts FRAMES_PER_LOAD frames larger
+// per unit of load (a Standard WaveNet at block 128 in Pyodide, load about 0.55: 256 -> 512 frames).
+const LOAD_FREE = 1 / 3;
+const FRAMES_PER_LOAD = 1024;
 
 class NamBridge extends AudioWorkletProcessor {
   constructor(options) {
@@ -38,8 +46,19 @@ class NamBridge extends AudioWorkletProcessor {
   /** Frames: `block` the worker's processing block, `target` = block + safety margin, `maxTarget` the
    * most the margin may grow to, `slack` frames allowed above target before the excess is dropped. */
   setTarget({ block, target, maxTarget = target, slack }) {
-    Object.assign(this, { block, target, maxTarget, slack });
+    Object.assign(this, { block, target, maxTarget, slack, margin: target - block });
     Atomics.store(this.stats, STAT.TARGET, target);
+  }
+
+  /** Before (re)starting, with an automatic margin: at least what the worker's load calls for. */
+  fitMargin() {
+    const load = Atomics.load(this.stats, STAT.LOAD_PPM) / 1e6;
+    const margin = this.margin + FRAMES_PER_LOAD * Math.max(0, load - LOAD_FREE);
+    const target = Math.min(this.maxTarget, this.block + QUANTUM * Math.ceil(margin / QUANTUM));
+    if (target > this.target) {
+      this.target = target;
+      Atomics.store(this.stats, STAT.TARGET, target);
+    }
   }
 
   /** After a dropout: a margin half as large again, in whole quanta (automatic margin only). */
@@ -103,6 +122,7 @@ class NamBridge extends AudioWorkletProcessor {
       avail = this.target;
     }
     Atomics.store(this.stats, STAT.FILL, avail);
+    if (!this.playing && this.target < this.maxTarget) this.fitMargin();
     if (!this.playing && avail >= this.target && this.upstream(n, avail) < this.block + n) {
       // Start from exactly `target` frames once the worker has caught up (less than a block waits
       // upstream): a burst from a worker catching up must not become latency.
