@@ -78,8 +78,9 @@ test('A/B switching crossfades between two loaded models without dropouts', asyn
   expect(after.loadGaps - before.loadGaps).toBe(0);
   expect(after.frames).toBeGreaterThan(before.frames);
   await expect.poll(async () => (await stats(page)).playing).toBe(1); // (a dropout refills for a moment)
-  const meters = await page.evaluate(() => window.namWeb.engine.call('take_meters'));
-  expect(meters.out_peak).toBeGreaterThan(0.001);
+  // (polled: the page's own meter readings reset the peaks ten times a second)
+  await expect.poll(async () => (await page.evaluate(() => window.namWeb.engine.call('take_meters'))).out_peak,
+    { intervals: [50] }).toBeGreaterThan(0.001);
   await page.waitForTimeout(300); // meters and readouts refresh
   await page.screenshot({ path: 'test-results/screenshots/playing.png', fullPage: true });
 });
