@@ -6,7 +6,7 @@
 // while playing it plays what is left with a fade-out, counts an underrun and refills. With an
 // automatic safety margin (`maxTarget` above `target`) each underrun also makes the margin half as
 // large again (in whole render quanta, up to `maxTarget`): the refill that follows the dropout
-// anyway builds the new margin, so growing adds no second gap. Before each (re)start an automatic
+// anyway builds the new margin, so growing adds no second gap. While (re)filling, an automatic
 // margin is also made as large as the worker's load calls for (see LOAD_FREE).
 import { QUANTUM, Ring, STAT } from './ring.js';
 
@@ -44,29 +44,28 @@ class NamBridge extends AudioWorkletProcessor {
   }
 
   /** Frames: `block` the worker's processing block, `target` = block + safety margin, `maxTarget` the
-   * most the margin may grow to, `slack` frames allowed above target before the excess is dropped. */
+   * most the margin may grow to (above `target`: an automatic margin), `slack` frames allowed above
+   * target before the excess is dropped. */
   setTarget({ block, target, maxTarget = target, slack }) {
-    Object.assign(this, { block, target, maxTarget, slack, margin: target - block });
+    const margin = target - block;
+    Object.assign(this, { block, target, maxTarget, slack, margin, grown: margin, auto: maxTarget > target });
     Atomics.store(this.stats, STAT.TARGET, target);
   }
 
-  /** Before (re)starting, with an automatic margin: at least what the worker's load calls for. */
+  /** While (re)filling, with an automatic margin: the margin grown by dropouts, or what the worker's
+   * load calls for if more (the load as measured over the last half second: at start-up the worker's
+   * first reading, then the live one, so a slow first moment of the machine does not stick). */
   fitMargin() {
     const load = Atomics.load(this.stats, STAT.LOAD_PPM) / 1e6;
-    const margin = this.margin + FRAMES_PER_LOAD * Math.max(0, load - LOAD_FREE);
-    const target = Math.min(this.maxTarget, this.block + QUANTUM * Math.ceil(margin / QUANTUM));
-    if (target > this.target) {
-      this.target = target;
-      Atomics.store(this.stats, STAT.TARGET, target);
-    }
+    const margin = Math.max(this.grown, this.margin + FRAMES_PER_LOAD * Math.max(0, load - LOAD_FREE));
+    this.target = Math.min(this.maxTarget, this.block + QUANTUM * Math.ceil(margin / QUANTUM));
+    Atomics.store(this.stats, STAT.TARGET, this.target);
   }
 
   /** After a dropout: a margin half as large again, in whole quanta (automatic margin only). */
   growMargin() {
-    const margin = this.target - this.block;
-    const grown = this.block + QUANTUM * Math.ceil((1.5 * Math.max(margin, QUANTUM)) / QUANTUM);
-    this.target = Math.min(this.maxTarget, grown);
-    Atomics.store(this.stats, STAT.TARGET, this.target);
+    this.grown = QUANTUM * Math.ceil((1.5 * Math.max(this.target - this.block, QUANTUM)) / QUANTUM);
+    this.fitMargin();
   }
 
   onMessage(msg) {
@@ -122,7 +121,7 @@ class NamBridge extends AudioWorkletProcessor {
       avail = this.target;
     }
     Atomics.store(this.stats, STAT.FILL, avail);
-    if (!this.playing && this.target < this.maxTarget) this.fitMargin();
+    if (!this.playing && this.auto) this.fitMargin();
     if (!this.playing && avail >= this.target && this.upstream(n, avail) < this.block + n) {
       // Start from exactly `target` frames once the worker has caught up (less than a block waits
       // upstream): a burst from a worker catching up must not become latency.
@@ -158,7 +157,7 @@ class NamBridge extends AudioWorkletProcessor {
           Atomics.add(this.stats, STAT.LOAD_GAPS, 1);
         } else {
           Atomics.add(this.stats, STAT.UNDERRUNS, 1);
-          if (this.target < this.maxTarget) this.growMargin(); // refill to a larger target
+          if (this.auto) this.growMargin(); // refill to a larger target
         }
       }
     } else {
