@@ -17,7 +17,7 @@ const SETTLE_S = 1;
 // The automatic safety margin also follows the worker's load (its share of the real-time budget).
 // On a busy machine the worker is now and then left a half to a quarter of a core for 20-60 ms; a
 // worker needing under a quarter of the budget keeps up even then, one needing more falls behind
-// the faster the more it needs. So above LOAD_FREE the margin starts FRAMES_PER_LOAD frames larger
+// the faster the more it needs. So above LOAD_FREE the margin is FRAMES_PER_LOAD frames larger
 // per unit of load (a Standard WaveNet at block 128 in Pyodide, load about 0.58: 256 -> 640 frames).
 const LOAD_FREE = 1 / 4;
 const FRAMES_PER_LOAD = 1024;
